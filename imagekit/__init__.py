@@ -1,0 +1,1 @@
+"""imagekit: make Docker images small."""

@@ -1,0 +1,312 @@
+"""The rule catalogue.
+
+Each rule is documented once, in ``rules/IKnnn.toml`` (shipped inside the wheel as
+``imagekit/_rules``): its stable id, its name, severity and category, a one-line summary,
+why it costs size or time, a bad and a good Dockerfile, how to fix it, and the equivalent
+hadolint codes. ``imagekit explain``, ``imagekit rules``, the README table and the lint
+checks all read it from here. Data tables used by the checks live in ``rules/data/``.
+
+TOML keeps this module on the standard library, so loading the catalogue is cheap.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from imagekit.errors import ConfigError, UsageError
+
+CATEGORIES: tuple[str, ...] = ("parse", "layers", "cache", "certificates", "base-image")
+
+_ID_RE = re.compile(r"^IK\d{3}$")
+_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+_HADOLINT_RE = re.compile(r"^(?:DL|SC)\d{4}$")
+_DATA_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_TEXT_KEYS = ("id", "name", "severity", "category", "summary", "why", "bad", "good", "fix")
+_KEYS = frozenset((*_TEXT_KEYS, "hadolint"))
+
+
+class Severity(enum.Enum):
+    """How serious a finding is; ordered by :attr:`rank`."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    STYLE = "style"
+
+    @property
+    def rank(self) -> int:
+        """3 for error down to 0 for style: compare ranks, not values."""
+        return _RANKS[self]
+
+    @classmethod
+    def parse(cls, value: str) -> Severity:
+        """The severity named ``value`` (case-insensitive); ConfigError if there is none."""
+        try:
+            return cls(value.strip().lower())
+        except ValueError:
+            valid = ", ".join(s.value for s in cls)
+            raise ConfigError(f"unknown severity {value!r}; valid values: {valid}") from None
+
+
+_RANKS = {Severity.ERROR: 3, Severity.WARNING: 2, Severity.INFO: 1, Severity.STYLE: 0}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One catalogue entry."""
+
+    id: str
+    name: str
+    severity: Severity
+    category: str
+    summary: str
+    why: str
+    bad: str
+    good: str
+    fix: str
+    hadolint: tuple[str, ...]
+
+    @property
+    def title(self) -> str:
+        return f"{self.id} {self.name}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping of every field."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "severity": self.severity.value,
+            "category": self.category,
+            "summary": self.summary,
+            "why": self.why,
+            "bad": self.bad,
+            "good": self.good,
+            "fix": self.fix,
+            "hadolint": list(self.hadolint),
+        }
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every rule, keyed and ordered by id."""
+
+    rules: Mapping[str, Rule]
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self.rules.values())
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def __contains__(self, rule_id: object) -> bool:
+        return isinstance(rule_id, str) and rule_id.upper() in self.rules
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(self.rules)
+
+    def get(self, rule_id: str) -> Rule:
+        """The rule with this id (case-insensitive); UsageError if there is none."""
+        rule = self.rules.get(rule_id.strip().upper())
+        if rule is None:
+            raise _unknown(rule_id)
+        return rule
+
+    def by_name(self, name: str) -> Rule:
+        """The rule with this name; UsageError if there is none."""
+        wanted = name.strip().lower()
+        for rule in self.rules.values():
+            if rule.name == wanted:
+                return rule
+        raise _unknown(name)
+
+    def lookup(self, key: str) -> Rule:
+        """A rule by id (``IK201``, ``ik201``) or by name (``apt-lists-left``)."""
+        if key.strip().upper() in self.rules:
+            return self.get(key)
+        return self.by_name(key)
+
+
+def _unknown(key: str) -> UsageError:
+    return UsageError(f"unknown rule {key.strip()}; `imagekit rules` lists them")
+
+
+def rules_dir() -> Path:
+    """The catalogue directory: ``imagekit/_rules`` when installed, ``<repo>/rules`` in a checkout."""
+    here = Path(__file__).parent
+    candidates = (here / "_rules", here.parent / "rules")
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    looked = ", ".join(str(c) for c in candidates)
+    raise ConfigError(f"rule catalogue not found (looked in {looked})", hint="reinstall imagekit")
+
+
+@functools.lru_cache(maxsize=1)
+def load_catalog() -> Catalog:
+    """The shipped catalogue. Read once per process: it is read-only package data."""
+    return read_catalog(rules_dir())
+
+
+def read_catalog(directory: Path) -> Catalog:
+    """Read and validate every ``IKnnn.toml`` in ``directory``."""
+    files = sorted(directory.glob("*.toml"))
+    if not files:
+        raise ConfigError(f"no rule files (IKnnn.toml) in {directory}")
+    rules: dict[str, Rule] = {}
+    names: dict[str, Path] = {}
+    for path in files:
+        rule = _parse_rule(path, _read_toml(path))
+        if rule.name in names:
+            raise ConfigError(
+                f"rule file {path}: key 'name': {rule.name!r} is already used by {names[rule.name]}"
+            )
+        names[rule.name] = path
+        rules[rule.id] = rule
+    ordered = {rule_id: rules[rule_id] for rule_id in sorted(rules)}
+    return Catalog(rules=MappingProxyType(ordered))
+
+
+def load_data(name: str) -> dict[str, Any]:
+    """The data table ``rules/data/<name>.toml`` (for example ``ca-bundles``)."""
+    if not _DATA_NAME_RE.match(name):
+        raise ConfigError(f"invalid data table name {name!r}")
+    path = rules_dir() / "data" / f"{name}.toml"
+    if not path.is_file():
+        raise ConfigError(f"data table {name!r} not found at {path}")
+    return _read_toml(path)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"rule file {path}: invalid TOML: {err}") from None
+    except OSError as err:
+        raise ConfigError(f"rule file {path}: cannot be read: {err.strerror}") from None
+
+
+def _parse_rule(path: Path, data: dict[str, Any]) -> Rule:
+    def fail(key: str, problem: str) -> ConfigError:
+        return ConfigError(f"rule file {path}: key {key!r}: {problem}")
+
+    unknown = sorted(set(data) - _KEYS)
+    if unknown:
+        raise fail(unknown[0], "unknown key")
+    text: dict[str, str] = {}
+    for key in _TEXT_KEYS:
+        if key not in data:
+            raise fail(key, "missing")
+        value = data[key]
+        if not isinstance(value, str) or not value.strip():
+            raise fail(key, "must be a non-empty string")
+        text[key] = value.strip() if key not in ("bad", "good") else value
+
+    if not _ID_RE.match(text["id"]):
+        raise fail("id", f"{text['id']!r} is not of the form IKnnn")
+    if text["id"] != path.stem:
+        raise fail("id", f"{text['id']!r} does not match the file name {path.name}")
+    if not _NAME_RE.match(text["name"]):
+        raise fail("name", f"{text['name']!r} is not kebab-case")
+    try:
+        severity = Severity.parse(text["severity"])
+    except ConfigError as err:
+        raise fail("severity", err.message) from None
+    if text["category"] not in CATEGORIES:
+        raise fail("category", f"{text['category']!r} is not one of {', '.join(CATEGORIES)}")
+    if "\n" in text["summary"]:
+        raise fail("summary", "must be one line")
+    for key in ("bad", "good"):
+        if not _starts_with_from(text[key]):
+            raise fail(key, "must be a whole Dockerfile whose first instruction is FROM (or ARG)")
+
+    hadolint = data.get("hadolint", [])
+    if not isinstance(hadolint, list) or not all(
+        isinstance(code, str) and _HADOLINT_RE.match(code) for code in hadolint
+    ):
+        raise fail("hadolint", "must be a list of hadolint codes such as 'DL3009'")
+
+    return Rule(
+        id=text["id"],
+        name=text["name"],
+        severity=severity,
+        category=text["category"],
+        summary=text["summary"],
+        why=text["why"],
+        bad=text["bad"],
+        good=text["good"],
+        fix=text["fix"],
+        hadolint=tuple(hadolint),
+    )
+
+
+def _starts_with_from(dockerfile: str) -> bool:
+    for line in dockerfile.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        keyword = stripped.split(maxsplit=1)[0].upper()
+        return keyword in ("FROM", "ARG")
+    return False
+
+
+def markdown_table(catalog: Catalog) -> str:
+    """The README rule table: Rule, Name, Severity, Summary, hadolint."""
+    lines = [
+        "| Rule | Name | Severity | Summary | hadolint |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for rule in catalog:
+        cells = (
+            rule.id,
+            f"`{rule.name}`",
+            rule.severity.value,
+            rule.summary,
+            ", ".join(rule.hadolint),
+        )
+        lines.append("| " + " | ".join(_md_cell(cell) for cell in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def explain_text(rule: Rule) -> str:
+    """The long, human-readable description printed by ``imagekit explain``."""
+    hadolint = ", ".join(rule.hadolint) if rule.hadolint else "none"
+    sections = [
+        f"{rule.id} {rule.name}",
+        f"severity: {rule.severity.value}    category: {rule.category}",
+        "",
+        rule.summary,
+        "",
+        "Why",
+        _indent(rule.why, 2),
+        "",
+        "Bad",
+        _indent(rule.bad.rstrip("\n"), 4),
+        "",
+        "Good",
+        _indent(rule.good.rstrip("\n"), 4),
+        "",
+        "Fix",
+        _indent(rule.fix, 2),
+        "",
+        f"hadolint equivalent: {hadolint}",
+    ]
+    return "\n".join(sections) + "\n"
+
+
+def _indent(text: str, width: int) -> str:
+    pad = " " * width
+    return "\n".join(pad + line if line.strip() else "" for line in text.splitlines())
