@@ -1,0 +1,216 @@
+"""The Dockerfile model: instructions with exact spans, stages, directives."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from imagekit.dockerfile.source import LineIndex, Problem, Span
+
+KNOWN_INSTRUCTIONS = frozenset(
+    {
+        "ADD",
+        "ARG",
+        "CMD",
+        "COPY",
+        "ENTRYPOINT",
+        "ENV",
+        "EXPOSE",
+        "FROM",
+        "HEALTHCHECK",
+        "LABEL",
+        "MAINTAINER",
+        "ONBUILD",
+        "RUN",
+        "SHELL",
+        "STOPSIGNAL",
+        "USER",
+        "VOLUME",
+        "WORKDIR",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Logical:
+    """Text assembled from several source pieces (continuations removed), with its origin.
+
+    ``pieces`` holds ``(logical_start, source_start)`` pairs: the characters from
+    ``logical_start`` up to the next piece are a verbatim copy of the source from
+    ``source_start``.
+    """
+
+    text: str
+    pieces: tuple[tuple[int, int], ...]
+
+    def source_offset(self, index: int) -> int:
+        row = max(0, bisect.bisect_right(self.pieces, index, key=_piece_start) - 1)
+        logical_start, source_start = self.pieces[row]
+        return source_start + (index - logical_start)
+
+    def source_end(self, index: int) -> int:
+        """Source offset just past logical character ``index - 1``."""
+        if index <= 0:
+            return self.source_offset(0)
+        return self.source_offset(index - 1) + 1
+
+    def slice(self, start: int, end: int | None = None) -> Logical:
+        end = len(self.text) if end is None else end
+        pieces: list[tuple[int, int]] = []
+        for i, (lstart, sstart) in enumerate(self.pieces):
+            lend = self.pieces[i + 1][0] if i + 1 < len(self.pieces) else len(self.text)
+            lo, hi = max(lstart, start), min(lend, end)
+            if lo < hi or (not pieces and lo == hi == start):
+                pieces.append((lo - start, sstart + (lo - lstart)))
+        if not pieces:
+            pieces.append((0, self.source_offset(start)))
+        return Logical(self.text[start:end], tuple(pieces))
+
+
+def _piece_start(piece: tuple[int, int]) -> int:
+    return piece[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A ``--name[=value]`` flag of an instruction, e.g. ``--mount=type=cache,target=/x``."""
+
+    name: str
+    value: str | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Heredoc:
+    name: str
+    body: str
+    body_start: int
+    quoted: bool
+    strip_tabs: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Instruction:
+    keyword: str
+    """Upper-case instruction name, e.g. ``RUN``."""
+    line: Logical
+    """The whole logical line (keyword, flags, arguments) with continuations joined."""
+    flags: tuple[Flag, ...]
+    args_at: int
+    """Index in ``line.text`` where the arguments (after flags) begin."""
+    heredocs: tuple[Heredoc, ...]
+    exec_form: tuple[str, ...] | None
+    start: int
+    end: int
+    comments: tuple[Comment, ...] = ()
+    """Comment lines directly above the instruction (for inline directives)."""
+    index: int = 0
+
+    @property
+    def args(self) -> str:
+        return self.line.text[self.args_at :]
+
+    @property
+    def args_logical(self) -> Logical:
+        return self.line.slice(self.args_at)
+
+    def flag(self, name: str) -> Flag | None:
+        for flag in self.flags:
+            if flag.name == name:
+                return flag
+        return None
+
+    def flag_values(self, name: str) -> tuple[str, ...]:
+        return tuple(f.value or "" for f in self.flags if f.name == name)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageName:
+    """A FROM image reference, split leniently (registry, repository, tag, digest)."""
+
+    raw: str
+    registry: str | None
+    repository: str
+    tag: str | None
+    digest: str | None
+
+    @property
+    def short_name(self) -> str:
+        """Repository without the Docker Hub ``library/`` prefix, e.g. ``python``."""
+        repo = self.repository
+        if self.registry in (None, "docker.io", "index.docker.io", "registry-1.docker.io"):
+            repo = repo.removeprefix("library/")
+            return repo
+        return f"{self.registry}/{repo}"
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    index: int
+    name: str | None
+    from_instruction: Instruction
+    base: str
+    """Base image as written, with build-arg defaults substituted."""
+    base_resolved: bool
+    """False when the base names a build arg without a default value."""
+    image: ImageName | None
+    """The base image, or None when the stage is built FROM another stage or scratch."""
+    parent: int | None
+    """Index of the stage this one is built FROM, if any."""
+    platform: str | None
+    instructions: tuple[Instruction, ...]
+    """Instructions after FROM, up to the next FROM."""
+
+    @property
+    def is_scratch(self) -> bool:
+        return self.parent is None and self.base.lower() == "scratch"
+
+    @property
+    def label(self) -> str:
+        return self.name if self.name is not None else str(self.index)
+
+
+@dataclass(frozen=True)
+class Dockerfile:
+    path: str
+    text: str
+    lines: LineIndex
+    instructions: tuple[Instruction, ...]
+    stages: tuple[Stage, ...]
+    global_args: dict[str, str | None]
+    directives: dict[str, str]
+    comments: tuple[Comment, ...]
+    problems: tuple[Problem, ...]
+    escape: str = "\\"
+    _cache: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def parsed(self) -> bool:
+        """True when the file could be split into stages at all."""
+        return bool(self.stages)
+
+    def span(self, start: int, end: int) -> Span:
+        return self.lines.span(start, end)
+
+    def stage_of(self, instruction: Instruction) -> Stage | None:
+        for stage in self.stages:
+            if stage.from_instruction is instruction or instruction in stage.instructions:
+                return stage
+        return None
+
+    def stage_named(self, name: str) -> Stage | None:
+        lowered = name.lower()
+        for stage in self.stages:
+            if stage.name is not None and stage.name.lower() == lowered:
+                return stage
+        if name.isdigit() and int(name) < len(self.stages):
+            return self.stages[int(name)]
+        return None
