@@ -1,0 +1,1 @@
+"""Dockerfile linting: rules over the Dockerfile model, findings, output formats."""

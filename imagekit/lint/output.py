@@ -1,0 +1,62 @@
+"""Output formats for lint findings: tty (human) and json."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from imagekit.lint.findings import Finding
+
+FORMATS = ("tty", "json")
+
+_COLORS = {"error": "31", "warning": "33", "info": "36", "style": "35"}
+
+
+def render(findings: Sequence[Finding], fmt: str, color: bool = False, files: int = 0) -> str:
+    if fmt == "json":
+        return render_json(findings)
+    return render_tty(findings, color, files)
+
+
+def render_json(findings: Sequence[Finding]) -> str:
+    return (
+        json.dumps(
+            [
+                {
+                    "file": f.path,
+                    "line": f.line,
+                    "column": f.column,
+                    "end_line": f.end_line,
+                    "end_column": f.end_column,
+                    "rule": f.rule,
+                    "severity": f.severity.value,
+                    "message": f.message,
+                    "fixable": f.fixable,
+                }
+                for f in findings
+            ],
+            indent=2,
+        )
+        + "\n"
+    )
+
+
+def render_tty(findings: Sequence[Finding], color: bool, files: int = 0) -> str:
+    def paint(code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+    lines = []
+    for f in findings:
+        where = paint("1", f"{f.path}:{f.line}:{f.column}:")
+        severity = paint(_COLORS.get(f.severity.value, "0"), f.severity.value)
+        lines.append(f"{where} {paint('1', f.rule)} {severity} [{f.name}] {f.message}")
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.severity.value] = counts.get(f.severity.value, 0) + 1
+    if findings:
+        detail = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        plural = "s" if len(findings) != 1 else ""
+        lines.append(f"{len(findings)} finding{plural} ({detail})")
+    elif files:
+        lines.append(f"no findings in {files} file{'s' if files != 1 else ''}")
+    return "\n".join(lines) + ("\n" if lines else "")

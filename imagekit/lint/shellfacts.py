@@ -1,0 +1,107 @@
+"""Facts about shell commands that several checks share: options, removals, fetches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from imagekit.dockerfile.shell import Command
+from imagekit.lint.context import normalize_path, path_covers
+
+
+def has_option(command: Command, *names: str) -> bool:
+    """True when any of ``names`` is given: ``--long``, ``--long=value``, ``-x`` or ``-xyz``.
+
+    Short names are single letters after one dash (``-y``) and are also found inside
+    bundles (``-qy``); long names match exactly or with ``=value``.
+    """
+    longs = [n for n in names if n.startswith("--")]
+    shorts = [n[1] for n in names if len(n) == 2 and n[0] == "-" and n[1] != "-"]
+    for arg in command.argv:
+        if arg == "--":
+            break
+        if arg.startswith("--"):
+            if any(arg == n or arg.startswith(n + "=") for n in longs):
+                return True
+        elif arg.startswith("-") and len(arg) > 1 and any(s in arg[1:] for s in shorts):
+            return True
+    return False
+
+
+def option_values(command: Command, name: str) -> list[str]:
+    """Values of ``name VALUE`` or ``name=VALUE`` (e.g. apt-get's ``-o``)."""
+    values: list[str] = []
+    argv = command.argv
+    for i, arg in enumerate(argv):
+        if arg == name and i + 1 < len(argv):
+            values.append(argv[i + 1])
+        elif arg.startswith(name + "=") and name.startswith("--"):
+            values.append(arg[len(name) + 1 :])
+        elif len(name) == 2 and arg.startswith(name) and len(arg) > 2 and not name.startswith("--"):
+            values.append(arg[2:])
+    return values
+
+
+def subcommand(command: Command, value_options: Iterable[str] = ()) -> str | None:
+    """The first positional argument (``install`` in ``apt-get -y install x``)."""
+    takes_value = set(value_options)
+    argv = command.argv
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in takes_value:
+            i += 2
+            continue
+        if arg.startswith("-"):
+            i += 1
+            continue
+        return arg
+    return None
+
+
+def positionals(command: Command, value_options: Iterable[str] = ()) -> list[str]:
+    takes_value = set(value_options)
+    out: list[str] = []
+    argv = command.argv
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in takes_value:
+            i += 2
+            continue
+        if arg == "--":
+            out.extend(argv[i + 1 :])
+            break
+        if not arg.startswith("-"):
+            out.append(arg)
+        i += 1
+    return out
+
+
+def removed_paths(command: Command, home: str = "/root") -> list[str]:
+    """Paths a command deletes: ``rm`` arguments and ``find PATH ... -delete``/``-exec rm``."""
+    if command.name == "rm":
+        return [normalize_path(p, home) for p in positionals(command)]
+    if command.name == "find":
+        argv = command.argv
+        deletes = "-delete" in argv or any(
+            a == "-exec" and i + 1 < len(argv) and argv[i + 1] in ("rm", "/bin/rm")
+            for i, a in enumerate(argv)
+        )
+        if deletes:
+            roots: list[str] = []
+            for arg in argv:
+                if arg.startswith("-") or arg in ("(", "!"):
+                    break
+                roots.append(normalize_path(arg, home))
+            return roots
+    return []
+
+
+def removes(command: Command, path: str, home: str = "/root") -> bool:
+    """True when the command deletes ``path`` or a directory containing it."""
+    target = normalize_path(path, home)
+    return any(path_covers(removed, target) for removed in removed_paths(command, home))
+
+
+def removes_any(commands: Iterable[Command], path: str, home: str = "/root") -> bool:
+    return any(removes(c, path, home) for c in commands)

@@ -1,0 +1,35 @@
+"""Lint helpers for tests: run the real engine over Dockerfile text."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from imagekit.lint.context import LintOptions
+from imagekit.lint.engine import Linter
+from imagekit.lint.findings import Finding
+
+
+def lint(
+    text: str,
+    *,
+    target: str | None = None,
+    directory: Path | None = None,
+    context: Path | None = None,
+    dedent: bool = True,
+) -> list[Finding]:
+    """Lint Dockerfile text (dedented by default) and return every finding."""
+    if dedent:
+        text = textwrap.dedent(text).lstrip("\n")
+    linter = Linter(LintOptions(target=target, context=context))
+    return linter.lint_text(text, "Dockerfile", directory if context is None else context)
+
+
+def hits(text: str, rule: str, **kwargs: object) -> list[Finding]:
+    """Findings of one rule."""
+    return [f for f in lint(text, **kwargs) if f.rule == rule]  # type: ignore[arg-type]
+
+
+def lines(text: str, rule: str, **kwargs: object) -> list[int]:
+    """Lines where ``rule`` fires."""
+    return [f.line for f in hits(text, rule, **kwargs)]
