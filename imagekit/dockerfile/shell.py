@@ -103,6 +103,9 @@ class ShellParser:
                 return Script((), False)
             words = tuple(Word(a, instruction.start, instruction.end) for a in argv)
             collector.command(words, (), instruction.start, instruction.end, 0)
+            script_index = _dash_c_script(list(words))
+            if posixpath.basename(argv[0]) in SHELLS and script_index is not None:
+                collector.parse(_exec_form_script(instruction, argv[script_index]), 1)
             return Script(collector.finish(), True)
         collector.parse(_script_source(instruction), 0)
         return Script(collector.finish(), True)
@@ -143,6 +146,15 @@ def _script_source(instruction: Instruction) -> Logical:
         pieces.append((len(text), doc.body_start + len(doc.body)))
         text += doc.name + "\n"
     return Logical(text, tuple(pieces))
+
+
+def _exec_form_script(instruction: Instruction, script: str) -> Logical:
+    """The ``sh -c`` string of an exec-form RUN, mapped to its place in the JSON text."""
+    line = instruction.line
+    at = line.text.find(script, instruction.args_at)
+    if at == -1:
+        return Logical(script, ((0, instruction.start),))
+    return line.slice(at, at + len(script))
 
 
 def _shebang_is_shell(body: str) -> bool:
@@ -316,10 +328,41 @@ def _inner_logical(
     if node.type in ("raw_string", "string") and end - start >= 2:
         inner = source.slice(start + 1, end - 1)
         if node.type == "string" and "\\" in inner.text:
-            text = _text(node, data)
-            return Logical(text, ((0, inner.source_offset(0)),))
+            return _unescape_double_logical(inner)
         return inner
     return Logical(_text(node, data), ((0, source.source_offset(start)),))
+
+
+def _unescape_double_logical(inner: Logical) -> Logical:
+    """The content of a double-quoted string with its escapes applied, still mapped to
+    the source piece by piece, so commands after a ``\\"`` keep their exact columns."""
+    raw = inner.text
+    parts: list[str] = []
+    pieces: list[tuple[int, int]] = []
+    length = 0
+
+    def keep(a: int, b: int) -> None:
+        nonlocal length
+        if b <= a:
+            return
+        for logical_start, source_start in inner.slice(a, b).pieces:
+            pieces.append((length + logical_start, source_start))
+        parts.append(raw[a:b])
+        length += b - a
+
+    segment = 0
+    i = 0
+    while i < len(raw):
+        if raw[i] == "\\" and i + 1 < len(raw) and raw[i + 1] in '$`"\\\n':
+            keep(segment, i)
+            segment = i + 1
+            i += 2
+            continue
+        i += 1
+    keep(segment, len(raw))
+    if not pieces:
+        pieces.append((0, inner.source_offset(0)))
+    return Logical("".join(parts), tuple(pieces))
 
 
 def _byte_to_char(text: str, data: bytes) -> Callable[[int], int]:
