@@ -1,0 +1,41 @@
+"""IK201 apt-lists-left: apt update/install without removing /var/lib/apt/lists in the same RUN."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from imagekit.lint.context import Context
+from imagekit.lint.findings import Violation
+from imagekit.lint.shellfacts import removes, subcommand
+
+RULE = "IK201"
+LISTS = "/var/lib/apt/lists"
+_APT_VALUE_OPTIONS = ("-o", "-c", "-t", "--target-release", "--option", "--config-file")
+_SUBCOMMANDS = frozenset({"update", "install", "upgrade", "dist-upgrade", "full-upgrade"})
+
+
+def check(ctx: Context) -> Iterator[Violation]:
+    for stage in ctx.shipped:
+        for run in ctx.runs(stage):
+            if ctx.cache_mounted(run, LISTS):
+                continue
+            commands = ctx.commands(run)
+            apt = [
+                c
+                for c in commands
+                if c.name in ("apt-get", "apt")
+                and subcommand(c, _APT_VALUE_OPTIONS) in _SUBCOMMANDS
+            ]
+            if not apt:
+                continue
+            last = apt[-1].order
+            if any(removes(c, LISTS) for c in commands if c.order > last):
+                continue
+            first = apt[0]
+            yield ctx.on(
+                RULE,
+                first,
+                f"`{first.name} {subcommand(first, _APT_VALUE_OPTIONS)}` leaves the package "
+                f"lists in this layer; end the same RUN with `rm -rf {LISTS}/*` "
+                "(`apt-get clean` alone does not remove them)",
+            )

@@ -1,0 +1,188 @@
+"""IK204 pip-cache-left: pip install keeps downloaded and built wheels in ~/.cache/pip.
+
+A pip install is fine when it passes ``--no-cache-dir`` (optparse also accepts the
+unambiguous prefix ``--no-cache``), when PIP_NO_CACHE_DIR is set (ENV or ARG default in
+the stage lineage, or a ``PIP_NO_CACHE_DIR=1 pip install`` prefix), when an earlier
+``pip config set <section>.no-cache-dir`` configured it, when its cache directory (or a
+parent) is removed later in the same RUN, or when a cache or tmpfs mount covers it.
+``pip --isolated`` ignores the environment and configuration, so only the option counts.
+
+pip turns the cache off for every boolean value of PIP_NO_CACHE_DIR, ``false`` and ``0``
+included (an old quirk kept for compatibility); a non-boolean value is an error in pip.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator, Sequence
+
+from imagekit.dockerfile import Instruction, Stage
+from imagekit.dockerfile.shell import Command
+from imagekit.lint.context import Context, normalize_path
+from imagekit.lint.findings import Violation
+from imagekit.lint.shellfacts import removes
+
+RULE = "IK204"
+_PIP = re.compile(r"^pip(?:\d+(?:\.\d+)*)?$")
+_PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)*)?$")
+_BOOLEANS = frozenset({"1", "0", "y", "n", "yes", "no", "t", "f", "true", "false", "on", "off"})
+_PIP_VALUE_OPTIONS = frozenset(
+    {
+        "--python",
+        "--log",
+        "--proxy",
+        "--retries",
+        "--timeout",
+        "--exists-action",
+        "--trusted-host",
+        "--cert",
+        "--client-cert",
+        "--cache-dir",
+        "--use-feature",
+        "--use-deprecated",
+        "--keyring-provider",
+    }
+)
+_PYTHON_VALUE_OPTIONS = frozenset({"-W", "-X", "-Q"})
+
+
+def check(ctx: Context) -> Iterator[Violation]:
+    for stage in ctx.shipped:
+        for run in ctx.runs(stage):
+            commands = ctx.commands(run)
+            for command in commands:
+                args = pip_args(command)
+                if args is None or _subcommand(args) != "install":
+                    continue
+                if _cache_off(ctx, stage, run, command, args):
+                    continue
+                home = ctx.home(stage, run)
+                cache = _cache_dir(ctx.env_before(stage, run), command, args, home)
+                if ctx.cache_mounted(run, cache, home) or _mounted_pip_cache(ctx, run):
+                    continue
+                if any(removes(c, cache, home) for c in commands if c.order > command.order):
+                    continue
+                yield ctx.on(
+                    RULE,
+                    command,
+                    "`pip install` keeps downloaded wheels in ~/.cache/pip; add --no-cache-dir "
+                    "or set `ENV PIP_NO_CACHE_DIR=1` before it",
+                )
+
+
+def pip_args(command: Command) -> tuple[str, ...] | None:
+    """pip's own arguments: after ``pip``, or after ``-m pip`` of a python interpreter."""
+    if _PIP.match(command.name):
+        return command.argv
+    if not _PYTHON.match(command.name):
+        return None
+    argv = command.argv
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "-m" and i + 1 < len(argv):
+            return argv[i + 2 :] if argv[i + 1] == "pip" else None
+        if arg == "-mpip":
+            return argv[i + 1 :]
+        if arg in _PYTHON_VALUE_OPTIONS:
+            i += 2
+            continue
+        if not arg.startswith("-") or arg == "-c":
+            return None  # a script or `-c CODE`
+        i += 1
+    return None
+
+
+def _subcommand(args: Sequence[str]) -> str | None:
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in _PIP_VALUE_OPTIONS:
+            i += 2
+            continue
+        if arg.startswith("-"):
+            i += 1
+            continue
+        return arg
+    return None
+
+
+def _no_cache_flag(args: Sequence[str]) -> bool:
+    for arg in args:
+        if arg == "--":
+            break
+        name = arg.partition("=")[0]
+        if len(name) >= len("--no-ca") and "--no-cache-dir".startswith(name):
+            return True
+    return False
+
+
+def _disables(value: str | None) -> bool:
+    if value is None:
+        return False
+    return value.strip().lower() in _BOOLEANS or "$" in value
+
+
+def _cache_off(
+    ctx: Context, stage: Stage, run: Instruction, command: Command, args: Sequence[str]
+) -> bool:
+    if _no_cache_flag(args):
+        return True
+    if "--isolated" in args:
+        return False  # pip then ignores environment variables and configuration files
+    if _disables(command.env_value("PIP_NO_CACHE_DIR")):
+        return True
+    if _disables(ctx.env_before(stage, run).get("PIP_NO_CACHE_DIR")):
+        return True
+    return _configured(ctx, stage, run, command)
+
+
+def _configured(ctx: Context, stage: Stage, run: Instruction, command: Command) -> bool:
+    """``pip config set global.no-cache-dir ...`` earlier in the lineage or this RUN."""
+    for s in ctx.lineage(stage):
+        for instruction in s.instructions:
+            if instruction.keyword != "RUN":
+                continue
+            for c in ctx.commands(instruction):
+                if instruction is run and c.order >= command.order:
+                    return False
+                args = pip_args(c)
+                if args is not None and _sets_no_cache(args):
+                    return True
+            if instruction is run:
+                return False
+    return False
+
+
+def _sets_no_cache(args: Sequence[str]) -> bool:
+    words = [a for a in args if not a.startswith("-")]
+    return (
+        len(words) >= 3
+        and words[:2] == ["config", "set"]
+        and words[2].partition(".")[2] == "no-cache-dir"
+    )
+
+
+def _cache_dir(env: dict[str, str], command: Command, args: Sequence[str], home: str) -> str:
+    for i, arg in enumerate(args):
+        if arg == "--cache-dir" and i + 1 < len(args):
+            return normalize_path(args[i + 1], home)
+        if arg.startswith("--cache-dir="):
+            return normalize_path(arg.partition("=")[2], home)
+    for source in (dict(command.env), env):
+        if source.get("PIP_CACHE_DIR"):
+            return normalize_path(source["PIP_CACHE_DIR"], home)
+        if source.get("XDG_CACHE_HOME"):
+            return posixpath.join(normalize_path(source["XDG_CACHE_HOME"], home), "pip")
+    return posixpath.join(home, ".cache", "pip")
+
+
+def _mounted_pip_cache(ctx: Context, run: Instruction) -> bool:
+    """A cache mount of some user's pip cache (``/home/app/.cache/pip``, ``~/.cache``)."""
+    for mount in ctx.mounts(run):
+        if mount.type in ("cache", "tmpfs"):
+            target = normalize_path(mount.target)
+            if target.endswith("/.cache/pip") or target.endswith("/.cache"):
+                return True
+    return False
