@@ -1,0 +1,55 @@
+"""Every rule has its four parts, and its documented examples behave as documented."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+
+from imagekit.catalog import load_catalog
+from imagekit.lint.checks import MODULES
+from tests.support.lint import lint
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOG = load_catalog()
+RULE_IDS = [rule.id for rule in CATALOG]
+ENGINE_RULES = {"IK001"}  # reported by the engine from parse problems, not by a check module
+
+
+def _module_name(rule_id: str) -> str:
+    rule = CATALOG.get(rule_id)
+    return f"{rule.id.lower()}_{rule.name.replace('-', '_')}"
+
+
+@pytest.mark.parametrize("rule_id", RULE_IDS)
+def test_rule_has_check_module_entry_and_tests(rule_id: str) -> None:
+    name = _module_name(rule_id)
+    assert (ROOT / "rules" / f"{rule_id}.toml").is_file()
+    assert (ROOT / "tests" / "lint" / "checks" / f"test_{name}.py").is_file(), name
+    if rule_id in ENGINE_RULES:
+        return
+    module = importlib.import_module(f"imagekit.lint.checks.{name}")
+    assert module.RULE == rule_id
+    assert module in MODULES, f"{name} is not registered in imagekit.lint.checks.MODULES"
+
+
+def test_every_check_module_has_a_catalogue_entry() -> None:
+    for module in MODULES:
+        rule = CATALOG.get(module.RULE)
+        assert module.__name__.rsplit(".", 1)[1] == _module_name(rule.id)
+
+
+@pytest.mark.parametrize("rule_id", RULE_IDS)
+def test_bad_example_triggers_the_rule(rule_id: str, tmp_path: Path) -> None:
+    rule = CATALOG.get(rule_id)
+    found = [f.rule for f in lint(rule.bad, directory=tmp_path, dedent=False)]
+    assert rule_id in found, f"{rule_id} bad example gave {found}"
+
+
+@pytest.mark.parametrize("rule_id", RULE_IDS)
+def test_good_example_does_not_trigger_the_rule(rule_id: str, tmp_path: Path) -> None:
+    rule = CATALOG.get(rule_id)
+    found = [f.rule for f in lint(rule.good, directory=tmp_path, dedent=False)]
+    assert rule_id not in found, f"{rule_id} good example gave {found}"
+    assert "IK001" not in found, f"{rule_id} good example does not parse: {found}"
