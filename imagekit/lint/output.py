@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from imagekit.catalog import Severity
 from imagekit.lint.findings import Finding
 
 FORMATS = ("tty", "json")
@@ -41,6 +42,12 @@ def render_json(findings: Sequence[Finding]) -> str:
     )
 
 
+def _count(n: int, noun: str) -> str:
+    if n == 1 or noun in ("info", "style"):
+        return f"{n} {noun}"
+    return f"{n} {noun}s"
+
+
 def render_tty(findings: Sequence[Finding], color: bool, files: int = 0) -> str:
     def paint(code: str, text: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if color else text
@@ -50,13 +57,14 @@ def render_tty(findings: Sequence[Finding], color: bool, files: int = 0) -> str:
         where = paint("1", f"{f.path}:{f.line}:{f.column}:")
         severity = paint(_COLORS.get(f.severity.value, "0"), f.severity.value)
         lines.append(f"{where} {paint('1', f.rule)} {severity} [{f.name}] {f.message}")
-    counts: dict[str, int] = {}
+    counts: dict[Severity, int] = {}
     for f in findings:
-        counts[f.severity.value] = counts.get(f.severity.value, 0) + 1
+        counts[f.severity] = counts.get(f.severity, 0) + 1
     if findings:
-        detail = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-        plural = "s" if len(findings) != 1 else ""
-        lines.append(f"{len(findings)} finding{plural} ({detail})")
+        detail = ", ".join(
+            _count(n, s.value) for s, n in sorted(counts.items(), key=lambda i: -i[0].rank)
+        )
+        lines.append(f"{_count(len(findings), 'finding')} ({detail})")
     elif files:
         lines.append(f"no findings in {files} file{'s' if files != 1 else ''}")
     return "\n".join(lines) + ("\n" if lines else "")
