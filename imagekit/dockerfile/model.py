@@ -201,10 +201,17 @@ class Dockerfile:
         return self.lines.span(start, end)
 
     def stage_of(self, instruction: Instruction) -> Stage | None:
-        for stage in self.stages:
-            if stage.from_instruction is instruction or instruction in stage.instructions:
-                return stage
-        return None
+        cached = self._cache.get("stage_of")
+        if isinstance(cached, dict):
+            table: dict[int, Stage] = cached
+        else:
+            table = {}
+            for stage in self.stages:
+                table[id(stage.from_instruction)] = stage
+                for inner in stage.instructions:
+                    table[id(inner)] = stage
+            self._cache["stage_of"] = table
+        return table.get(id(instruction))
 
     def stage_named(self, name: str) -> Stage | None:
         lowered = name.lower()

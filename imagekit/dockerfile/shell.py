@@ -8,7 +8,9 @@ point at the offending command inside a multi-line RUN.
 
 from __future__ import annotations
 
+import bisect
 import posixpath
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +25,8 @@ _WRAPPER_VALUE_OPTIONS = {
     "nice": frozenset({"-n"}),
     "xargs": frozenset({"-n", "-P", "-L", "-I", "-d", "-E", "-s", "-a"}),
 }
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _MAX_DEPTH = 4
 _MAX_NODES = 200_000
 _ARGUMENT_TYPES = frozenset(
@@ -143,7 +147,10 @@ def _script_source(instruction: Instruction) -> Logical:
         text += "\n"
         pieces.append((len(text), doc.body_start))
         text += doc.body
-        pieces.append((len(text), doc.body_start + len(doc.body)))
+        body_end = doc.body_start + len(doc.body)
+        if body_end >= instruction.end:
+            break  # unterminated (a problem already): no terminator follows in the file
+        pieces.append((len(text), body_end))
         text += doc.name + "\n"
     return Logical(text, tuple(pieces))
 
@@ -184,7 +191,7 @@ class _Collector:
         if depth > _MAX_DEPTH or not source.text.strip():
             return
         data = source.text.encode("utf-8", errors="surrogatepass")
-        tree = self._parser.parse(data)
+        tree = self._parser.parse(_safe_for_parser(source.text, data))
         to_char = _byte_to_char(source.text, data)
 
         def where(byte_offset: int) -> int:
@@ -365,10 +372,43 @@ def _unescape_double_logical(inner: Logical) -> Logical:
     return Logical("".join(parts), tuple(pieces))
 
 
+def _safe_for_parser(text: str, data: bytes) -> bytes:
+    """``data`` with every character beyond U+FFFF replaced by U+10000.
+
+    tree-sitter-bash crashes the process on some of those (``{`` followed by an unassigned
+    or private-use code point). The replacement has the same UTF-8 length, so byte offsets
+    are unchanged, and word texts are still read from the original ``data``.
+    """
+    if len(text) == len(data) or not _ASTRAL.search(text):
+        return data
+    return _ASTRAL.sub("\U00010000", text).encode("utf-8", errors="surrogatepass")
+
+
 def _byte_to_char(text: str, data: bytes) -> Callable[[int], int]:
+    """Maps UTF-8 byte offsets of ``data`` (``text`` encoded) back to character offsets.
+
+    Built once per parse from the positions of the non-ASCII characters, so each lookup
+    is a binary search rather than a decode of everything before it.
+    """
     if len(text) == len(data):
         return lambda b: b
-    return lambda b: len(data[:b].decode("utf-8", errors="ignore"))
+    ends: list[int] = []
+    extras: list[int] = []
+    extra = 0
+    for match in _NON_ASCII.finditer(text):
+        position = match.start() + extra
+        for char in match.group():
+            size = len(char.encode("utf-8", errors="surrogatepass"))
+            position += size
+            extra += size - 1
+            ends.append(position)
+            extras.append(extra)
+
+    def to_char(byte_offset: int) -> int:
+        row = bisect.bisect_right(ends, byte_offset) - 1
+        return byte_offset - (extras[row] if row >= 0 else 0)
+
+    return to_char
 
 
 def _raw(node: Any, data: bytes) -> str:

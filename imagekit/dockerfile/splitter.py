@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from imagekit.dockerfile.model import Comment, Flag, Heredoc, Instruction, Logical
 from imagekit.dockerfile.source import Problem
 
-_DIRECTIVE = re.compile(r"#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$")
+_DIRECTIVE = re.compile(r"#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.+?)\s*$")
 _KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 _HEREDOC_WORD = re.compile(r"(\d*)<<(-?)([^<]*)")
 _HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
@@ -32,7 +32,7 @@ class Split:
 
 
 class _Lines:
-    """Physical lines as (start, end) offsets, end excluding the newline and a CR before it."""
+    """Physical lines as (start, end) offsets, end excluding the newline and CRs before it."""
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -50,13 +50,20 @@ class _Lines:
         else:
             end = nl
             self.pos = nl + 1
-        if end > start and text[end - 1] == "\r":
+        while end > start and text[end - 1] == "\r":
             end -= 1
         return start, end
 
 
+# What Go's unicode.IsSpace accepts, which BuildKit strips before an instruction.
+_SPACE = frozenset(
+    " \t\v\f\r\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
 def _skip_ws(text: str, i: int, end: int) -> int:
-    while i < end and text[i] in " \t":
+    while i < end and text[i] in _SPACE:
         i += 1
     return i
 
@@ -84,20 +91,24 @@ def split(text: str) -> Split:
                 match = _DIRECTIVE.match(body)
                 if match and match.group(1).lower() in _KNOWN_DIRECTIVES:
                     key = match.group(1).lower()
-                    if key not in directives:
-                        directives[key] = match.group(2)
-                        if key == "escape":
-                            if match.group(2) in ("\\", "`"):
-                                escape = match.group(2)
-                            else:
-                                problems.append(
-                                    Problem(
-                                        f"invalid escape directive {match.group(2)!r}: use \\ or `",
-                                        first,
-                                        end,
-                                    )
-                                )
+                    if key in directives:
+                        problems.append(
+                            Problem(f"only one {key} parser directive can be used", first, end)
+                        )
                         continue
+                    directives[key] = match.group(2)
+                    if key == "escape":
+                        if match.group(2) in ("\\", "`"):
+                            escape = match.group(2)
+                        else:
+                            problems.append(
+                                Problem(
+                                    f"invalid escape directive {match.group(2)!r}: use \\ or `",
+                                    first,
+                                    end,
+                                )
+                            )
+                    continue
             in_directives = False
             comment = Comment(body, first, end)
             comments.append(comment)
@@ -184,7 +195,7 @@ def _read_instruction(
     line_text = logical.text
 
     i = 0
-    while i < len(line_text) and not line_text[i].isspace():
+    while i < len(line_text) and line_text[i] not in " \t\v\f\r":
         i += 1
     keyword = line_text[:i].upper()
     i = _skip_ws(line_text, i, len(line_text))
@@ -215,7 +226,7 @@ def _read_instruction(
         parsed: object
         try:
             parsed = json.loads(args)
-        except ValueError:
+        except (ValueError, RecursionError):
             parsed = None
         if isinstance(parsed, list) and all(isinstance(v, str) for v in parsed):
             exec_form = tuple(parsed)
@@ -358,8 +369,11 @@ def _heredoc_name(word: str) -> tuple[str, bool]:
 
 
 def _heredoc_names(args: str) -> list[tuple[bool, bool, str]]:
-    """Heredocs the way BuildKit finds them: every whitespace-separated word that is
-    ``[n]<<[-]NAME`` in full (NAME may be quoted, and holds no ``<``)."""
+    """Heredocs as BuildKit finds them.
+
+    Every whitespace-separated word that is ``[n]<<[-]NAME`` in full names one (NAME may be
+    quoted in part or whole, and holds no ``<``): ``<<EOF;`` ends at a line ``EOF;``.
+    """
     found: list[tuple[bool, bool, str]] = []
     i = 0
     n = len(args)

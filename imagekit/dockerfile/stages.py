@@ -37,9 +37,9 @@ def build_stages(
         if keyword not in KNOWN_INSTRUCTIONS:
             problems.append(
                 Problem(
-                    f"unknown instruction: {instruction.line.text.split(maxsplit=1)[0]}",
+                    f"unknown instruction: {_keyword_text(instruction)}",
                     instruction.start,
-                    instruction.start + len(keyword),
+                    _keyword_end(instruction),
                 )
             )
             continue
@@ -56,7 +56,7 @@ def build_stages(
                     Problem(
                         f"{keyword} before the first FROM: only ARG may come before FROM",
                         instruction.start,
-                        instruction.start + len(keyword),
+                        _keyword_end(instruction),
                     )
                 )
         else:
@@ -88,7 +88,11 @@ def build_stages(
             )
         base, resolved = expand(words[0].value, global_args)
         platform_values = from_instruction.flag_values("platform")
-        platform = expand(platform_values[0], global_args)[0] if platform_values else None
+        platform = None
+        if platform_values:
+            # Automatic platform args ($BUILDPLATFORM, $TARGETPLATFORM) stay as written.
+            expanded, known = expand(platform_values[0], global_args)
+            platform = expanded if known else platform_values[0]
         parent = None
         for earlier in stages:
             if earlier.name is not None and earlier.name.lower() == base.lower():
@@ -143,7 +147,7 @@ def stage_lineage(dockerfile: Dockerfile, stage: Stage) -> tuple[Stage, ...]:
     """``stage`` and the stages it is built FROM, oldest first."""
     chain = [stage]
     while chain[-1].parent is not None:
-        chain.append(dockerfile.stages[chain[-1].parent])  # type: ignore[index]
+        chain.append(dockerfile.stages[chain[-1].parent])
     return tuple(reversed(chain))
 
 
@@ -151,3 +155,16 @@ def base_image(dockerfile: Dockerfile, stage: Stage) -> tuple[ImageName | None, 
     """The external image at the root of a stage's lineage: (image, is_scratch)."""
     root = stage_lineage(dockerfile, stage)[0]
     return root.image, root.is_scratch
+
+
+def _keyword_text(instruction: Instruction) -> str:
+    """The instruction's keyword as written (upper-casing may change its length: ß)."""
+    text = instruction.line.text
+    end = 0
+    while end < len(text) and text[end] not in " \t\v\f\r":
+        end += 1
+    return text[:end] or instruction.keyword
+
+
+def _keyword_end(instruction: Instruction) -> int:
+    return instruction.line.source_end(len(_keyword_text(instruction)))

@@ -4,11 +4,13 @@ Every stage is judged, not only shipped ones: a download that fails certificate 
 a builder stage breaks the build just the same. A stage has a bundle when its base has one
 (rules/data/ca-bundles.toml), or when an earlier instruction in its lineage (or an earlier
 command of the same RUN) installs ca-certificates, copies a bundle in, or sets
-SSL_CERT_FILE/SSL_CERT_DIR. Fetches that bring their own trust (``curl --cacert``,
+SSL_CERT_FILE/SSL_CERT_DIR; a RUN that mounts something at /etc/ssl or /etc/pki has one
+for itself. Fetches that bring their own trust (``curl --cacert``,
 ``wget --ca-certificate``) or switch verification off (``-k``, ``--no-check-certificate``,
 ``http.sslVerify=false``) are not flagged, and neither is the wget of the busybox image,
 which does not verify certificates at all and so does not fail for want of a bundle.
-``ADD https://...`` is fetched by the builder, never by the stage.
+``ADD https://...`` is fetched by the builder, never by the stage. A RUN is reported once,
+at its first fetch that needs a bundle.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from imagekit.lint.checks.ik301_executable_without_ca_bundle import (
     copy_of,
     installed_packages,
     installs_bundle,
+    mounts_bundle,
 )
 from imagekit.lint.context import Context
 from imagekit.lint.findings import Violation
@@ -62,15 +65,18 @@ def _stage(ctx: Context, stage: Stage, base: BaseBundle) -> Iterator[Violation]:
                 has_bundle = True
             if instruction.keyword != "RUN":
                 continue
+            reported = mounts_bundle(ctx, instruction)
             for command in ctx.commands(instruction):
                 if installs_bundle(command):
                     has_bundle = True
                 elif _installs_fetcher(command):
                     no_recommends = command
-                if has_bundle or owner is not stage:
+                if has_bundle or owner is not stage or reported:
                     continue
                 url = _https_fetch(command, base)
                 if url is not None:
+                    # One finding per RUN: the first failing fetch stops it.
+                    reported = True
                     yield ctx.on(RULE, command, _message(command, url, base, no_recommends))
 
 
@@ -94,7 +100,7 @@ def _https_fetch(command: Command, base: BaseBundle) -> str | None:
         if has_option(command, "-k", "--insecure", "--cacert", "--capath", "--ca-native"):
             return None
     elif name == "wget":
-        if base.name.lower().startswith("busybox"):
+        if base.repository == "busybox":
             return None  # busybox's wget applet does not verify certificates
         if has_option(command, "--no-check-certificate", "--ca-certificate", "--ca-directory"):
             return None

@@ -177,6 +177,22 @@ def test_bundle_from_env_or_copy(setup: str) -> None:
     assert lines(text, RULE, dedent=False) == []
 
 
+def test_bundle_mounted_for_one_run() -> None:
+    text = f"""
+        FROM debian:bookworm-slim
+        RUN {NO_RECOMMENDS} curl
+        RUN --mount=type=bind,from=alpine:3.20,source=/etc/ssl/certs,target=/etc/ssl/certs \\
+            curl -fsSLO {URL}
+        RUN curl -fsSLO {URL}
+    """
+    assert lines(text, RULE) == [5]
+
+
+@pytest.mark.parametrize("base", ["busybox", "docker.io/library/busybox:1.36-glibc"])
+def test_busybox_wget_by_any_reference(base: str) -> None:
+    assert lines(f"FROM {base}\nRUN wget {URL}\n", RULE, dedent=False) == []
+
+
 def test_heredoc_script() -> None:
     text = f"""
         FROM debian:bookworm-slim
@@ -196,7 +212,7 @@ def test_sh_c_string() -> None:
     assert [(f.line, f.column) for f in found] == [(3, 23)]
 
 
-def test_case_and_if_branches() -> None:
+def test_case_and_if_branches_reported_once_per_run() -> None:
     text = f"""
         FROM debian:bookworm-slim
         RUN {NO_RECOMMENDS} curl wget
@@ -206,7 +222,21 @@ def test_case_and_if_branches() -> None:
             esac; \\
             if [ -n "$X" ]; then git clone https://github.com/example/repo.git; fi
     """
-    assert lines(text, RULE) == [4, 5, 7]
+    assert lines(text, RULE) == [4]
+
+
+@pytest.mark.parametrize(
+    ("run", "line"),
+    [
+        (f'case "$A" in \\\n  x) true ;; \\\n  *) wget {URL} ;; \\\nesac', 5),
+        ('if [ -n "$X" ]; then \\\n  git clone https://github.com/example/repo.git; \\\nfi', 4),
+        (f"for u in a b; do curl -fsSLO {URL}; done", 3),
+        (f"x=$(curl -fsSL {URL})", 3),
+    ],
+)
+def test_fetch_inside_compound_commands(run: str, line: int) -> None:
+    text = f"FROM debian:bookworm-slim\nRUN {NO_RECOMMENDS} curl wget git\nRUN {run}\n"
+    assert lines(text, RULE, dedent=False) == [line]
 
 
 def test_exec_form_run() -> None:
