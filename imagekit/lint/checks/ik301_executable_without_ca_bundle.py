@@ -97,6 +97,8 @@ class BaseBundle:
 
     name: str
     """The base as written after ARG substitution, e.g. ``debian:bookworm-slim``."""
+    repository: str
+    """The name the table matches: no registry, no ``library/``, e.g. ``debian``."""
     ca_bundle: bool
     runtime_roots: bool
 
@@ -119,10 +121,11 @@ def base_bundle(ctx: Context, stage: Stage) -> BaseBundle | None:
         ):
             return BaseBundle(
                 root.base,
+                name,
                 bool(entry.get("ca_bundle", True)),
                 bool(entry.get("runtime_roots", False)),
             )
-    return BaseBundle(root.base, True, False)
+    return BaseBundle(root.base, name, True, False)
 
 
 def _entries(table: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -228,6 +231,15 @@ def _no_recommends(command: Command) -> bool:
             "no",
             "off",
         ):
+            return True
+    return False
+
+
+def mounts_bundle(ctx: Context, instruction: Instruction) -> bool:
+    """True when a ``RUN --mount`` puts something at /etc/ssl or /etc/pki for that RUN."""
+    for mount in ctx.mounts(instruction):
+        target = normalize_path(mount.target)
+        if any(path_covers(d, target) or path_covers(target, d) for d in BUNDLE_DIRS):
             return True
     return False
 

@@ -241,8 +241,8 @@ def test_build_arg_bases(preamble: str, base: str, expected: list[int]) -> None:
     assert lines(text, RULE, dedent=False) == expected
 
 
-def test_case_of_keywords_and_flags() -> None:
-    text = "from golang:1.22 as build\nrun go build -o /out/app .\nfrom SCRATCH\ncopy --FROM=build /out/app /app\n"
+def test_case_of_keywords() -> None:
+    text = "from golang:1.22 as build\nrun go build -o /out/app .\nfrom SCRATCH\ncopy --from=build /out/app /app\n"
     assert lines(text, RULE, dedent=False) == [4]
 
 
