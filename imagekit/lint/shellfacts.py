@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from imagekit.dockerfile.shell import Command
 from imagekit.lint.context import normalize_path, path_covers
@@ -43,27 +43,26 @@ def option_values(command: Command, name: str) -> list[str]:
 
 def subcommand(command: Command, value_options: Iterable[str] = ()) -> str | None:
     """The first positional argument (``install`` in ``apt-get -y install x``)."""
-    takes_value = set(value_options)
-    argv = command.argv
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg in takes_value:
-            i += 2
-            continue
-        if arg.startswith("-"):
-            i += 1
-            continue
-        return arg
-    return None
+    return first_positional(command.argv, value_options)
 
 
 def positionals(command: Command, value_options: Iterable[str] = ()) -> list[str]:
+    return argv_positionals(command.argv, value_options)
+
+
+def first_positional(argv: Sequence[str], value_options: Iterable[str] = ()) -> str | None:
+    found = argv_positionals(argv, value_options, limit=1)
+    return found[0] if found else None
+
+
+def argv_positionals(
+    argv: Sequence[str], value_options: Iterable[str] = (), limit: int | None = None
+) -> list[str]:
+    """Arguments that are not options; ``value_options`` take the next argument as value."""
     takes_value = set(value_options)
     out: list[str] = []
-    argv = command.argv
     i = 0
-    while i < len(argv):
+    while i < len(argv) and (limit is None or len(out) < limit):
         arg = argv[i]
         if arg in takes_value:
             i += 2
@@ -74,7 +73,7 @@ def positionals(command: Command, value_options: Iterable[str] = ()) -> list[str
         if not arg.startswith("-"):
             out.append(arg)
         i += 1
-    return out
+    return out if limit is None else out[:limit]
 
 
 def removed_paths(command: Command, home: str = "/root") -> list[str]:

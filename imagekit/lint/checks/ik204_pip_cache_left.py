@@ -21,7 +21,7 @@ from imagekit.dockerfile import Instruction, Stage
 from imagekit.dockerfile.shell import Command
 from imagekit.lint.context import Context, normalize_path
 from imagekit.lint.findings import Violation
-from imagekit.lint.shellfacts import removes
+from imagekit.lint.shellfacts import first_positional, removes
 
 RULE = "IK204"
 _PIP = re.compile(r"^pip(?:\d+(?:\.\d+)*)?$")
@@ -53,7 +53,7 @@ def check(ctx: Context) -> Iterator[Violation]:
             commands = ctx.commands(run)
             for command in commands:
                 args = pip_args(command)
-                if args is None or _subcommand(args) != "install":
+                if args is None or first_positional(args, _PIP_VALUE_OPTIONS) != "install":
                     continue
                 if _cache_off(ctx, stage, run, command, args):
                     continue
@@ -91,20 +91,6 @@ def pip_args(command: Command) -> tuple[str, ...] | None:
         if not arg.startswith("-") or arg == "-c":
             return None  # a script or `-c CODE`
         i += 1
-    return None
-
-
-def _subcommand(args: Sequence[str]) -> str | None:
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg in _PIP_VALUE_OPTIONS:
-            i += 2
-            continue
-        if arg.startswith("-"):
-            i += 1
-            continue
-        return arg
     return None
 
 
