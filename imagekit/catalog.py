@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import enum
 import functools
+import os
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from imagekit.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 CATEGORIES: tuple[str, ...] = ("parse", "layers", "cache", "certificates", "base-image")
 
@@ -59,8 +60,7 @@ class Severity(enum.Enum):
 _RANKS = {Severity.ERROR: 3, Severity.WARNING: 2, Severity.INFO: 1, Severity.STYLE: 0}
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """One catalogue entry."""
 
     id: str
@@ -94,11 +94,23 @@ class Rule:
         }
 
 
-@dataclass(frozen=True)
 class Catalog:
     """Every rule, keyed and ordered by id."""
 
+    __slots__ = ("rules",)
+
     rules: Mapping[str, Rule]
+
+    def __init__(self, rules: Mapping[str, Rule]) -> None:
+        self.rules = rules
+
+    def __repr__(self) -> str:
+        return f"Catalog(rules={self.rules!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Catalog):
+            return NotImplemented
+        return self.rules == other.rules
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules.values())
@@ -141,12 +153,19 @@ def _unknown(key: str) -> UsageError:
 
 def rules_dir() -> Path:
     """The catalogue directory: ``imagekit/_rules`` when installed, ``<repo>/rules`` in a checkout."""
-    here = Path(__file__).parent
-    candidates = (here / "_rules", here.parent / "rules")
+    from pathlib import Path
+
+    return Path(_rules_path())
+
+
+def _rules_path() -> str:
+    """:func:`rules_dir` as a string (pathlib is not needed to read one rule)."""
+    here = os.path.dirname(__file__)
+    candidates = (os.path.join(here, "_rules"), os.path.join(os.path.dirname(here), "rules"))
     for candidate in candidates:
-        if candidate.is_dir():
+        if os.path.isdir(candidate):
             return candidate
-    looked = ", ".join(str(c) for c in candidates)
+    looked = ", ".join(candidates)
     raise ConfigError(f"rule catalogue not found (looked in {looked})", hint="reinstall imagekit")
 
 
@@ -154,6 +173,22 @@ def rules_dir() -> Path:
 def load_catalog() -> Catalog:
     """The shipped catalogue. Read once per process: it is read-only package data."""
     return read_catalog(rules_dir())
+
+
+@functools.cache
+def load_rule(rule_id: str) -> Rule:
+    """One rule of the shipped catalogue, as ``load_catalog().get(rule_id)`` returns it.
+
+    Reads only that rule's file, unless the whole catalogue is loaded already: the linter
+    needs the entries of the rules that fire, not all of them.
+    """
+    if load_catalog.cache_info().currsize:
+        return load_catalog().get(rule_id)
+    key = rule_id.strip().upper()
+    path = os.path.join(_rules_path(), f"{key}.toml")
+    if not _ID_RE.match(key) or not os.path.isfile(path):
+        raise _unknown(rule_id)
+    return _parse_rule(path, _read_toml(path))
 
 
 def read_catalog(directory: Path) -> Catalog:
@@ -179,15 +214,17 @@ def load_data(name: str) -> dict[str, Any]:
     """The data table ``rules/data/<name>.toml`` (for example ``ca-bundles``)."""
     if not _DATA_NAME_RE.match(name):
         raise ConfigError(f"invalid data table name {name!r}")
-    path = rules_dir() / "data" / f"{name}.toml"
-    if not path.is_file():
+    path = os.path.join(_rules_path(), "data", f"{name}.toml")
+    if not os.path.isfile(path):
         raise ConfigError(f"data table {name!r} not found at {path}")
     return _read_toml(path)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: str | Path) -> dict[str, Any]:
+    import tomllib
+
     try:
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"rule file {path}: invalid TOML: {err}") from None
@@ -195,7 +232,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"rule file {path}: cannot be read: {err.strerror}") from None
 
 
-def _parse_rule(path: Path, data: dict[str, Any]) -> Rule:
+def _parse_rule(path: str | Path, data: dict[str, Any]) -> Rule:
     def fail(key: str, problem: str) -> ConfigError:
         return ConfigError(f"rule file {path}: key {key!r}: {problem}")
 
@@ -213,8 +250,9 @@ def _parse_rule(path: Path, data: dict[str, Any]) -> Rule:
 
     if not _ID_RE.match(text["id"]):
         raise fail("id", f"{text['id']!r} is not of the form IKnnn")
-    if text["id"] != path.stem:
-        raise fail("id", f"{text['id']!r} does not match the file name {path.name}")
+    name = os.path.basename(path)
+    if text["id"] != os.path.splitext(name)[0]:
+        raise fail("id", f"{text['id']!r} does not match the file name {name}")
     if not _NAME_RE.match(text["name"]):
         raise fail("name", f"{text['name']!r} is not kebab-case")
     try:

@@ -24,14 +24,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from imagekit.config import Config, from_env
 from imagekit.errors import ImagekitError, InputError, InternalError, PolicyFailure, UsageError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import click
 
     from imagekit.catalog import Severity
@@ -40,8 +40,7 @@ _SEVERITY_NAMES = ("error", "warning", "info", "style")
 _INTERRUPTED = 130
 
 
-@dataclass(frozen=True)
-class _Option:
+class _Option(NamedTuple):
     name: str
     dest: str
     help: str
@@ -182,6 +181,8 @@ def _fast_lint_args(args: Sequence[str]) -> dict[str, Any] | None:
         if option.directory:
             if not os.path.isdir(value):
                 return None
+            from pathlib import Path
+
             values[option.dest] = Path(value)
         else:
             values[option.dest] = value
@@ -193,6 +194,8 @@ def _fast_lint_args(args: Sequence[str]) -> dict[str, Any] | None:
 
 def build_cli() -> click.Group:
     """The click application (imports click)."""
+    from pathlib import Path
+
     import click
 
     class _Group(click.Group):

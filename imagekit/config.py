@@ -7,13 +7,12 @@ This is the only module that reads environment variables; everything else receiv
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     """Settings that do not come from command-line flags."""
 
     #: Show tracebacks for internal errors instead of one line (``IMAGEKIT_DEBUG=1``).

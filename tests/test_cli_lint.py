@@ -92,7 +92,7 @@ def test_missing_context_directory_is_a_usage_error(good: Path, tmp_path: Path) 
 
 
 def test_lint_does_not_load_heavy_libraries(bad: Path, tmp_path: Path) -> None:
-    """`imagekit lint` stays cheap to start: no tables, YAML, docker or AWS libraries."""
+    """`imagekit lint` stays cheap to start: no click, tables, YAML, docker, AWS or dataclasses."""
     report = tmp_path / "modules.txt"
     code = (
         "import sys\n"
@@ -105,5 +105,16 @@ def test_lint_does_not_load_heavy_libraries(bad: Path, tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr
     loaded = set(report.read_text().split())
     assert "imagekit.lint.engine" in loaded
-    for heavy in ("tabulate", "yaml", "docker", "boto3", "botocore"):
+    for heavy in (
+        "tabulate",
+        "yaml",
+        "docker",
+        "boto3",
+        "botocore",
+        "click",
+        "dataclasses",
+        "inspect",
+        "importlib.resources",
+        "pathlib",
+    ):
         assert heavy not in loaded, f"imagekit lint imports {heavy}"

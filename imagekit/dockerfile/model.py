@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from imagekit.dockerfile.source import LineIndex, Problem, Span
 
@@ -31,8 +31,7 @@ KNOWN_INSTRUCTIONS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Logical:
+class Logical(NamedTuple):
     """Text assembled from several source pieces (continuations removed), with its origin.
 
     ``pieces`` holds ``(logical_start, source_start)`` pairs: the characters from
@@ -71,8 +70,7 @@ def _piece_start(piece: tuple[int, int]) -> int:
     return piece[0]
 
 
-@dataclass(frozen=True, slots=True)
-class Flag:
+class Flag(NamedTuple):
     """A ``--name[=value]`` flag of an instruction, e.g. ``--mount=type=cache,target=/x``."""
 
     name: str
@@ -81,8 +79,7 @@ class Flag:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class Heredoc:
+class Heredoc(NamedTuple):
     name: str
     body: str
     body_start: int
@@ -90,15 +87,13 @@ class Heredoc:
     strip_tabs: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Comment:
+class Comment(NamedTuple):
     text: str
     start: int
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class Instruction:
+class Instruction(NamedTuple):
     keyword: str
     """Upper-case instruction name, e.g. ``RUN``."""
     line: Logical
@@ -112,7 +107,8 @@ class Instruction:
     end: int
     comments: tuple[Comment, ...] = ()
     """Comment lines directly above the instruction (for inline directives)."""
-    index: int = 0
+    index: int = 0  # type: ignore[assignment]  # a field, shadowing tuple.index
+    """Position in ``Dockerfile.instructions``."""
 
     @property
     def args(self) -> str:
@@ -132,8 +128,7 @@ class Instruction:
         return tuple(f.value or "" for f in self.flags if f.name == name)
 
 
-@dataclass(frozen=True, slots=True)
-class ImageName:
+class ImageName(NamedTuple):
     """A FROM image reference, split leniently (registry, repository, tag, digest)."""
 
     raw: str
@@ -152,9 +147,8 @@ class ImageName:
         return f"{self.registry}/{repo}"
 
 
-@dataclass(frozen=True, slots=True)
-class Stage:
-    index: int
+class Stage(NamedTuple):
+    index: int  # type: ignore[assignment]  # a field, shadowing tuple.index
     name: str | None
     from_instruction: Instruction
     base: str
@@ -178,8 +172,26 @@ class Stage:
         return self.name if self.name is not None else str(self.index)
 
 
-@dataclass(frozen=True)
 class Dockerfile:
+    """A parsed Dockerfile. Treat it as immutable; ``_cache`` holds derived tables.
+
+    Equal only to itself (its line index compares by identity).
+    """
+
+    __slots__ = (
+        "_cache",
+        "comments",
+        "directives",
+        "escape",
+        "global_args",
+        "instructions",
+        "lines",
+        "path",
+        "problems",
+        "stages",
+        "text",
+    )
+
     path: str
     text: str
     lines: LineIndex
@@ -189,8 +201,41 @@ class Dockerfile:
     directives: dict[str, str]
     comments: tuple[Comment, ...]
     problems: tuple[Problem, ...]
-    escape: str = "\\"
-    _cache: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
+    escape: str
+    _cache: dict[object, object]
+
+    def __init__(
+        self,
+        path: str,
+        text: str,
+        lines: LineIndex,
+        instructions: tuple[Instruction, ...],
+        stages: tuple[Stage, ...],
+        global_args: dict[str, str | None],
+        directives: dict[str, str],
+        comments: tuple[Comment, ...],
+        problems: tuple[Problem, ...],
+        escape: str = "\\",
+    ) -> None:
+        self.path = path
+        self.text = text
+        self.lines = lines
+        self.instructions = instructions
+        self.stages = stages
+        self.global_args = global_args
+        self.directives = directives
+        self.comments = comments
+        self.problems = problems
+        self.escape = escape
+        self._cache = {}
+
+    def __repr__(self) -> str:
+        return (
+            f"Dockerfile(path={self.path!r}, text={self.text!r}, lines={self.lines!r}, "
+            f"instructions={self.instructions!r}, stages={self.stages!r}, "
+            f"global_args={self.global_args!r}, directives={self.directives!r}, "
+            f"comments={self.comments!r}, problems={self.problems!r}, escape={self.escape!r})"
+        )
 
     @property
     def parsed(self) -> bool:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import bisect
 import posixpath
 import re
+import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from imagekit.dockerfile.model import Instruction, Logical
 
@@ -48,8 +48,7 @@ _ARGUMENT_TYPES = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
+class Word(NamedTuple):
     text: str
     """The word as the command sees it, quotes removed; expansions stay as written."""
     start: int
@@ -57,8 +56,7 @@ class Word:
     """Offsets in the Dockerfile text."""
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
+class Command(NamedTuple):
     name: str
     """Program name without directory, e.g. ``apt-get``; wrappers like sudo are looked through."""
     args: tuple[Word, ...]
@@ -80,8 +78,7 @@ class Command:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class Script:
+class Script(NamedTuple):
     commands: tuple[Command, ...]
     shell: bool
     """False when the body is not shell (exec form, or a non-POSIX SHELL)."""
@@ -91,10 +88,9 @@ class ShellParser:
     """Turns RUN instructions into commands. Create one per lint run and reuse it."""
 
     def __init__(self) -> None:
-        import tree_sitter_bash
         from tree_sitter import Language, Parser
 
-        self._parser = Parser(Language(tree_sitter_bash.language()))
+        self._parser = Parser(Language(_bash_language()))
 
     def script(self, instruction: Instruction, shell: tuple[str, ...] | None = None) -> Script:
         """The commands a RUN executes. ``shell`` is the stage's SHELL, if set."""
@@ -119,6 +115,32 @@ class ShellParser:
         collector = _Collector(self._parser)
         collector.parse(Logical(text, ((0, 0),)), 0)
         return Script(collector.finish(), True)
+
+
+def _bash_language() -> Any:
+    """The tree-sitter-bash grammar (a pointer for ``tree_sitter.Language``).
+
+    The package's ``__init__`` imports importlib.resources for its highlight queries, which
+    we do not use; that import costs more than parsing a Dockerfile, and ``imagekit lint``
+    runs once per file under pre-commit. So the compiled ``_binding`` module that holds the
+    grammar is loaded on its own, falling back to the plain import if that does not work.
+    """
+    binding = sys.modules.get("tree_sitter_bash._binding")
+    if binding is None:
+        from importlib.machinery import PathFinder
+        from importlib.util import module_from_spec
+
+        package = PathFinder.find_spec("tree_sitter_bash")
+        locations = package.submodule_search_locations if package is not None else None
+        spec = PathFinder.find_spec("tree_sitter_bash._binding", locations) if locations else None
+        if spec is None or spec.loader is None:
+            import tree_sitter_bash
+
+            return tree_sitter_bash.language()
+        binding = module_from_spec(spec)
+        spec.loader.exec_module(binding)
+        sys.modules[spec.name] = binding
+    return binding.language()
 
 
 def _posix_shell(shell: tuple[str, ...]) -> bool:

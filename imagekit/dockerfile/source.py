@@ -7,19 +7,17 @@ Offsets are character offsets into the decoded text. Lines and columns are 1-bas
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     line: int
     column: int
     end_line: int
     end_column: int
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """Why (part of) a Dockerfile cannot be parsed; reported as IK001."""
 
     message: str
@@ -58,8 +56,7 @@ class LineIndex:
         return Span(line, column, end_line, end_column)
 
 
-@dataclass(frozen=True, slots=True)
-class Decoded:
+class Decoded(NamedTuple):
     text: str
     problem: Problem | None
     binary: bool

@@ -8,9 +8,8 @@ RUN, COPY and ADD.
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from imagekit.dockerfile.model import Comment, Flag, Heredoc, Instruction, Logical
 from imagekit.dockerfile.source import Problem
@@ -20,10 +19,17 @@ _KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 _HEREDOC_WORD = re.compile(r"(\d*)<<(-?)([^<]*)")
 _HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 _EXEC_FORM_KEYWORDS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"})
+# The usual exec form: a JSON array of strings without escapes or control characters.
+# json.loads would give exactly the quoted texts, so they are taken without loading json.
+_PLAIN_STRING = r'"[^"\\\x00-\x1f]*"'
+_PLAIN_JSON_ARRAY = re.compile(
+    rf"[ \t\n\r]*\[[ \t\n\r]*(?:{_PLAIN_STRING}[ \t\n\r]*"
+    rf"(?:,[ \t\n\r]*{_PLAIN_STRING}[ \t\n\r]*)*)?\][ \t\n\r]*"
+)
+_QUOTED = re.compile(r'"([^"]*)"')
 
 
-@dataclass(frozen=True, slots=True)
-class Split:
+class Split(NamedTuple):
     instructions: tuple[Instruction, ...]
     comments: tuple[Comment, ...]
     directives: dict[str, str]
@@ -225,7 +231,7 @@ def _read_instruction(
     if keyword in _EXEC_FORM_KEYWORDS and args.lstrip().startswith("["):
         parsed: object
         try:
-            parsed = json.loads(args)
+            parsed = _json_loads(args)
         except (ValueError, RecursionError):
             parsed = None
         if isinstance(parsed, list) and all(isinstance(v, str) for v in parsed):
@@ -279,6 +285,14 @@ def _read_instruction(
         end=last_end,
     )
     return instruction, inner_comments
+
+
+def _json_loads(text: str) -> object:
+    if _PLAIN_JSON_ARRAY.fullmatch(text):
+        return _QUOTED.findall(text)
+    import json
+
+    return json.loads(text)
 
 
 def _heredoc_keyword(keyword: str, args: str) -> bool:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class DWord:
+class DWord(NamedTuple):
     value: str
     """The word with quotes removed and escapes applied."""
     start: int

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from imagekit.catalog import Catalog, Severity, load_catalog, load_data
+from imagekit.catalog import Catalog, Rule, Severity, load_catalog, load_data, load_rule
 from imagekit.dockerfile import Dockerfile, parse_bytes, target_stage
 from imagekit.dockerfile.shell import ShellParser
 from imagekit.lint.context import Context, LintOptions
 from imagekit.lint.discover import STDIN, discover
 from imagekit.lint.findings import Finding, Violation
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["LintOptions", "LintResult", "Linter", "lint_paths"]
 
@@ -20,12 +22,37 @@ SYNTAX_RULE = "IK001"
 MAX_BYTES = 64 * 1024 * 1024
 
 
-@dataclass
 class LintResult:
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    """What a lint call found, over every input."""
+
+    __slots__ = ("errors", "files", "findings")
+
+    findings: list[Finding]
+    errors: list[str]
     """One line per input that could not be read; the other inputs are still linted."""
-    files: int = 0
+    files: int
+
+    def __init__(
+        self,
+        findings: list[Finding] | None = None,
+        errors: list[str] | None = None,
+        files: int = 0,
+    ) -> None:
+        self.findings = [] if findings is None else findings
+        self.errors = [] if errors is None else errors
+        self.files = files
+
+    def _values(self) -> tuple[list[Finding], list[str], int]:
+        return self.findings, self.errors, self.files
+
+    def __repr__(self) -> str:
+        findings, errors, files = self._values()
+        return f"LintResult(findings={findings!r}, errors={errors!r}, files={files!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LintResult):
+            return NotImplemented
+        return self._values() == other._values()
 
     @property
     def syntax_errors(self) -> bool:
@@ -38,15 +65,37 @@ class LintResult:
 
 
 class Linter:
-    """Lints Dockerfile bytes. Holds the shell parser and catalogue for reuse across files."""
+    """Lints Dockerfile bytes. Holds the shell parser, rules and data tables for reuse across files.
+
+    Without an explicit catalogue, only the entries of the rules that fire are read.
+    """
 
     def __init__(self, options: LintOptions, catalog: Catalog | None = None) -> None:
         from imagekit.lint.checks import CHECKS
 
         self.options = options
-        self.catalog = catalog if catalog is not None else load_catalog()
+        self._catalog = catalog
         self._checks = CHECKS
         self._shell: ShellParser | None = None
+        self._data: dict[str, dict[str, Any]] = {}
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = load_catalog()
+        return self._catalog
+
+    def _rule(self, rule_id: str) -> Rule:
+        if self._catalog is not None:
+            return self._catalog.get(rule_id)
+        return load_rule(rule_id)
+
+    def _load_data(self, name: str) -> dict[str, Any]:
+        """A data table, read once per linter (the checks only read it)."""
+        table = self._data.get(name)
+        if table is None:
+            table = self._data[name] = load_data(name)
+        return table
 
     @property
     def shell(self) -> ShellParser:
@@ -54,16 +103,16 @@ class Linter:
             self._shell = ShellParser()
         return self._shell
 
-    def lint_bytes(self, data: bytes, path: str, directory: Path | None) -> list[Finding]:
+    def lint_bytes(self, data: bytes, path: str, directory: Path | str | None) -> list[Finding]:
         dockerfile = parse_bytes(data, path)
         return self.lint_model(dockerfile, directory)
 
     def lint_text(
-        self, text: str, path: str = "Dockerfile", directory: Path | None = None
+        self, text: str, path: str = "Dockerfile", directory: Path | str | None = None
     ) -> list[Finding]:
         return self.lint_bytes(text.encode("utf-8"), path, directory)
 
-    def lint_model(self, dockerfile: Dockerfile, directory: Path | None) -> list[Finding]:
+    def lint_model(self, dockerfile: Dockerfile, directory: Path | str | None) -> list[Finding]:
         violations: list[Violation] = [
             Violation(SYNTAX_RULE, p.start, max(p.end, p.start), p.message)
             for p in dockerfile.problems
@@ -83,13 +132,13 @@ class Linter:
                     )
                 )
             else:
-                context = Context(dockerfile, self.shell, self.options, directory, load_data)
+                context = Context(dockerfile, self.shell, self.options, directory, self._load_data)
                 for check in self._checks:
                     violations.extend(check(context))
         return [self._finding(dockerfile, v) for v in violations]
 
     def _finding(self, dockerfile: Dockerfile, violation: Violation) -> Finding:
-        rule = self.catalog.get(violation.rule)
+        rule = self._rule(violation.rule)
         span = dockerfile.span(violation.start, violation.end)
         return Finding(
             path=dockerfile.path,
@@ -112,10 +161,11 @@ def lint_paths(paths: Sequence[str], options: LintOptions, stdin: BinaryIO) -> L
     files, errors = discover(paths)
     result.errors.extend(errors)
     for path in files:
+        directory: Path | str
         if path == STDIN:
             data = stdin.read(MAX_BYTES + 1)
             display = "<stdin>"
-            directory = options.context if options.context is not None else Path.cwd()
+            directory = options.context if options.context is not None else os.getcwd()
         else:
             try:
                 with open(path, "rb") as handle:
@@ -124,7 +174,7 @@ def lint_paths(paths: Sequence[str], options: LintOptions, stdin: BinaryIO) -> L
                 result.errors.append(f"cannot read {path}: {exc.strerror or exc}")
                 continue
             display = path
-            directory = options.context if options.context is not None else Path(path).parent
+            directory = options.context if options.context is not None else _parent_dir(path)
         if len(data) > MAX_BYTES:
             result.errors.append(f"cannot lint {display}: larger than {MAX_BYTES // (1 << 20)} MiB")
             continue
@@ -132,3 +182,16 @@ def lint_paths(paths: Sequence[str], options: LintOptions, stdin: BinaryIO) -> L
         result.findings.extend(linter.lint_bytes(data, display, directory))
     result.findings.sort(key=lambda f: f.sort_key)
     return result
+
+
+def _parent_dir(path: str) -> str:
+    """``str(Path(path).parent)``, without importing pathlib (``imagekit lint`` starts faster)."""
+    if os.sep != "/" or os.altsep:
+        from pathlib import Path
+
+        return str(Path(path).parent)
+    names = path.lstrip("/")
+    slashes = len(path) - len(names)
+    root = "" if not slashes else "//" if slashes == 2 else "/"
+    kept = [name for name in names.split("/") if name and name != "."]
+    return root + "/".join(kept[:-1]) or "."

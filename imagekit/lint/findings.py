@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from imagekit.catalog import Severity
 
 
-@dataclass(frozen=True, slots=True)
-class Violation:
+class Violation(NamedTuple):
     """A rule broken at source offsets ``start``..``end`` of the Dockerfile text."""
 
     rule: str
@@ -18,8 +17,7 @@ class Violation:
     fixable: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     path: str
     rule: str
     name: str

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from imagekit.catalog import Severity
@@ -20,6 +19,8 @@ def render(findings: Sequence[Finding], fmt: str, color: bool = False, files: in
 
 
 def render_json(findings: Sequence[Finding]) -> str:
+    import json
+
     return (
         json.dumps(
             [

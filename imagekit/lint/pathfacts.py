@@ -11,8 +11,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from urllib.parse import urlsplit
+from typing import NamedTuple
 
 from imagekit.dockerfile import Instruction, Stage
 from imagekit.dockerfile.shell import Command
@@ -24,8 +23,7 @@ _GLOB_CHARS = frozenset("*?[")
 _ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst")
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """An instruction with the state in force just before it."""
 
     stage: Stage
@@ -105,8 +103,22 @@ def covers(removed: str, path: str) -> bool:
     while candidate not in ("/", ""):
         if fnmatch.fnmatchcase(candidate, removed):
             return True
-        candidate = posixpath.dirname(candidate)
+        parent = posixpath.dirname(candidate)
+        if parent == candidate:
+            break  # "//" (POSIX keeps two leading slashes) is its own dirname
+        candidate = parent
     return False
+
+
+def has_glob(path: str) -> bool:
+    """True when ``path`` has glob characters, so ``covers`` matches it as a pattern."""
+    return not _GLOB_CHARS.isdisjoint(path)
+
+
+def glob_literal(pattern: str) -> str:
+    """The part of ``pattern`` before its first glob character: every match starts with it."""
+    cut = min((i for i in (pattern.find(c) for c in _GLOB_CHARS) if i >= 0), default=len(pattern))
+    return pattern[:cut]
 
 
 def command_dirs(
@@ -176,7 +188,7 @@ def _source_name(source: str, keyword: str) -> str | None:
     if "://" in source:
         if source.endswith(".git") or "#" in source:
             return None
-        return posixpath.basename(urlsplit(source).path) or None
+        return url_basename(source)
     if source.endswith("/"):
         return None
     name = posixpath.basename(source)
@@ -189,6 +201,8 @@ def _source_name(source: str, keyword: str) -> str | None:
 
 def url_basename(url: str) -> str | None:
     """The file name ``curl -O`` or ``wget`` saves a URL as."""
+    from urllib.parse import urlsplit
+
     return posixpath.basename(urlsplit(url).path) or None
 
 

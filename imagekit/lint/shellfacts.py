@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from imagekit.dockerfile.shell import Command
 from imagekit.lint.context import normalize_path, path_covers
+from imagekit.lint.pathindex import Marks
 
 
 def has_option(command: Command, *names: str) -> bool:
@@ -104,3 +105,19 @@ def removes(command: Command, path: str, home: str = "/root") -> bool:
 
 def removes_any(commands: Iterable[Command], path: str, home: str = "/root") -> bool:
     return any(removes(c, path, home) for c in commands)
+
+
+class Removals:
+    """What the commands of one RUN delete, filed once for many ``removes`` questions."""
+
+    def __init__(self, commands: Iterable[Command], home: str = "/root") -> None:
+        self._home = home
+        self._latest = Marks(max)
+        for command in commands:
+            for removed in removed_paths(command, home):
+                self._latest.add(removed, command.order)
+
+    def after(self, order: int, path: str) -> bool:
+        """True when a command after position ``order`` deletes ``path`` (``removes``)."""
+        latest = self._latest.over(normalize_path(path, self._home))
+        return latest is not None and latest > order

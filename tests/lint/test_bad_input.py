@@ -134,3 +134,61 @@ def test_file_over_the_size_limit_is_an_error_not_a_crash(tmp_path: Path) -> Non
     result = lint_paths([str(path)], LintOptions(), io.BytesIO())
     assert result.files == 0
     assert result.errors and "larger than 64 MiB" in result.errors[0]
+
+
+# Many ordinary instructions: each block plants one finding of each rule below (IK101 three
+# times). Checks that follow paths from one instruction to a later one (IK102, IK103) or
+# look back through the stage (IK202, IK204) must stay linear in the number of RUNs.
+MANY_RUNS_HEADER = (
+    "FROM debian:bookworm-slim\n"
+    "RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl"
+    " && rm -rf /var/lib/apt/lists/*\n"
+)
+MANY_RUNS_BLOCK = (
+    "RUN apt-get install -y pkg{i}\n"  # IK101 (after a RUN), IK201, IK202
+    "COPY app{i}/ /srv/app{i}/\n"
+    "RUN chown -R app /srv/app{i} && pip install tool{i}\n"  # IK103, IK204
+    "RUN curl -fsSLo /tmp/pkg{i}.tgz https://example.com/pkg{i}.tgz && npm install\n"
+    # IK101, IK205, IK208
+    "RUN rm -f /tmp/pkg{i}.tgz\n"  # IK101, IK102
+)
+MANY_RUNS_PLANTED = {
+    "IK101": 3,
+    "IK102": 1,
+    "IK103": 1,
+    "IK201": 1,
+    "IK202": 1,
+    "IK204": 1,
+    "IK205": 1,
+    "IK208": 1,
+}
+MANY_RUNS_BYTES = 1 << 20
+"""About 14,000 RUNs. A 10 MB file of this kind takes about ten times as long (linear)."""
+
+
+def test_many_ordinary_runs_give_every_planted_finding(linter: Linter) -> None:
+    parts = [MANY_RUNS_HEADER]
+    size = len(MANY_RUNS_HEADER)
+    blocks = 0
+    while size < MANY_RUNS_BYTES:
+        block = MANY_RUNS_BLOCK.format(i=blocks)
+        parts.append(block)
+        size += len(block)
+        blocks += 1
+    text = "".join(parts)
+    findings = linter.lint_text(text)
+    counts: dict[str, int] = {}
+    for finding in findings:
+        counts[finding.rule] = counts.get(finding.rule, 0) + 1
+    assert counts == {rule: n * blocks for rule, n in MANY_RUNS_PLANTED.items()}
+    # Each removal is traced to the download of the RUN just before it, block by block.
+    header_lines = MANY_RUNS_HEADER.count("\n")
+    block_lines = MANY_RUNS_BLOCK.count("\n")
+    removals = sorted(f.line for f in findings if f.rule == "IK102")
+    assert removals == [header_lines + block_lines * (i + 1) for i in range(blocks)]
+    last = [f for f in findings if f.rule == "IK102"][-1]
+    assert f"RUN on line {last.line - 1} wrote the download /tmp/pkg{blocks - 1}.tgz" in (
+        last.message
+    )
+    chowns = sorted(f.line for f in findings if f.rule == "IK103")
+    assert chowns == [header_lines + block_lines * i + 3 for i in range(blocks)]

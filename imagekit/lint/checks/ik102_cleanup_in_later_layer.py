@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from functools import partial
+from typing import NamedTuple, TypeVar
 
 from imagekit.dockerfile import Instruction
 from imagekit.dockerfile.shell import Command
@@ -35,10 +36,13 @@ from imagekit.lint.pathfacts import (
     covers,
     curl_outputs,
     extracts,
+    glob_literal,
+    has_glob,
     resolve,
     steps,
     wget_outputs,
 )
+from imagekit.lint.pathindex import Marks, PathIndex
 from imagekit.lint.shellfacts import (
     has_option,
     option_values,
@@ -48,6 +52,7 @@ from imagekit.lint.shellfacts import (
 )
 
 RULE = "IK102"
+_T = TypeVar("_T")
 
 _APT_VALUE_OPTIONS = ("-o", "-c", "-t", "--target-release", "--option", "--config-file")
 _APK_VALUE_OPTIONS = ("-X", "--repository", "-p", "--root", "--arch", "--keys-dir", "--cache-dir")
@@ -106,8 +111,7 @@ _FIX = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Written:
+class Written(NamedTuple):
     """A path an instruction put into its layer."""
 
     path: str
@@ -118,8 +122,7 @@ class Written:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
+class _Candidate(NamedTuple):
     written: Written
     order: int
     needs_use: bool
@@ -127,8 +130,8 @@ class _Candidate:
 
 
 def check(ctx: Context) -> Iterator[Violation]:
-    # What earlier layers wrote, in order (a dict used as an ordered set).
-    written: dict[Written, None] = {}
+    # What earlier layers wrote, in order, filed by path.
+    written: PathIndex[Written] = PathIndex()
     escape = ctx.dockerfile.escape
     for step in steps(ctx, ctx.shipped):
         instruction = step.instruction
@@ -136,37 +139,54 @@ def check(ctx: Context) -> Iterator[Violation]:
         if instruction.keyword in ("COPY", "ADD"):
             what = "the copied files" if instruction.keyword == "COPY" else "the added files"
             for path in copy_targets(step, escape):
-                written.setdefault(Written(path, what, "copy", instruction.keyword, line))
+                written.add(Written(path, what, "copy", instruction.keyword, line), path)
         elif instruction.keyword == "RUN":
             yield from _run(ctx, step, line, written)
 
 
-def _run(ctx: Context, step: Step, line: int, written: dict[Written, None]) -> Iterator[Violation]:
+def _run(ctx: Context, step: Step, line: int, written: PathIndex[Written]) -> Iterator[Violation]:
     run = step.instruction
     commands = ctx.commands(run)
     dirs = command_dirs(commands, step.workdir, step.home, step.env)
-    pending: list[_Candidate] = []
+    pending: PathIndex[_Candidate] = PathIndex()
     for command, cwd in zip(commands, dirs, strict=True):
-        env = {**step.env, **dict(command.env)}
+        env = {**step.env, **dict(command.env)} if command.env else step.env
         removed = [
             r
             for r in _removed(command, cwd, step.home, env)
             if not _mounted(ctx, run, r, step.home)
         ]
         if removed:
-            earlier = [w for w in written if any(covers(r, w.path) for r in removed)]
+            earlier = _covered(written, removed)
             if earlier:
                 yield ctx.on(RULE, command, _message(earlier))
                 for w in earlier:
-                    del written[w]
-            pending = [p for p in pending if not any(covers(r, p.written.path) for r in removed)]
+                    written.remove(w)
+            for p in _covered(pending, removed):
+                pending.remove(p)
         for candidate in _created(command, cwd, step.home, env, line):
             if not _mounted(ctx, run, candidate.written.path, step.home):
-                pending.append(candidate)
+                pending.add(candidate, candidate.written.path)
+    uses: Marks | None = None
     for candidate in pending:
-        if candidate.needs_use and not _used(candidate, commands, dirs, step):
-            continue
-        written.setdefault(candidate.written)
+        if candidate.needs_use:
+            if uses is None:
+                uses = _uses(commands, dirs, step)
+            latest = uses.under(candidate.written.path)
+            if latest is None or latest <= candidate.order:
+                continue
+        written.add(candidate.written, candidate.written.path)
+
+
+def _covered(index: PathIndex[_T], removed: list[str]) -> list[_T]:
+    """The filed values whose path one of ``removed`` covers (``covers``), in filing order."""
+    found: list[_T] = []
+    for r in removed:
+        if has_glob(r):
+            found.extend(index.matching(r, glob_literal(r), partial(covers, r)))
+        else:
+            found.extend(index.under(r))
+    return index.ordered(found)
 
 
 def _message(earlier: list[Written]) -> str:
@@ -199,21 +219,21 @@ def _mounted(ctx: Context, run: Instruction, path: str, home: str) -> bool:
     )
 
 
-def _used(
-    candidate: _Candidate, commands: tuple[Command, ...], dirs: list[str | None], step: Step
-) -> bool:
-    directory = candidate.written.path
+def _uses(commands: tuple[Command, ...], dirs: list[str | None], step: Step) -> Marks:
+    """The paths each command works in or names, marked with the latest command's order.
+
+    A directory a ``mkdir`` created holds files when a later command uses a path it covers.
+    """
+    uses = Marks(max)
     for command, cwd in zip(commands, dirs, strict=True):
-        if command.order <= candidate.order:
-            continue
-        if cwd is not None and path_covers(directory, cwd):
-            return True
+        if cwd is not None:
+            uses.add(cwd, command.order)
         for arg in command.argv:
             if arg.startswith(("/", "~", "$")) or command.name in ("cd", "pushd"):
                 path = resolve(arg, cwd, step.home, step.env)
-                if path is not None and path_covers(directory, path):
-                    return True
-    return False
+                if path is not None:
+                    uses.add(path, command.order)
+    return uses
 
 
 # Removals -----------------------------------------------------------------------------

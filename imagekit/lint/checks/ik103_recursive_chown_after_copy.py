@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from imagekit.dockerfile.shell import Command
 from imagekit.lint.context import Context, path_covers
 from imagekit.lint.findings import Violation
-from imagekit.lint.pathfacts import command_dirs, copy_targets, covers, resolve, steps
+from imagekit.lint.pathfacts import command_dirs, copy_targets, covers, has_glob, resolve, steps
+from imagekit.lint.pathindex import Marks
 from imagekit.lint.shellfacts import has_option, positionals
 
 RULE = "IK103"
@@ -26,8 +27,7 @@ _MODE = re.compile(
 _VALUE_OPTIONS = ("--from",)
 
 
-@dataclass(frozen=True, slots=True)
-class _Copied:
+class _Copied(NamedTuple):
     path: str
     keyword: str
     line: int
@@ -35,12 +35,18 @@ class _Copied:
 
 def check(ctx: Context) -> Iterator[Violation]:
     copied: list[_Copied] = []
+    # Positions in `copied` by path: all of them, and those not copied to /.
+    targets, trees = Marks(min), Marks(min)
     escape = ctx.dockerfile.escape
     for step in steps(ctx, ctx.shipped):
         instruction = step.instruction
         if instruction.keyword in ("COPY", "ADD"):
             line = ctx.dockerfile.span(instruction.start, instruction.start).line
-            copied.extend(_Copied(p, instruction.keyword, line) for p in copy_targets(step, escape))
+            for p in copy_targets(step, escape):
+                targets.add(p, len(copied))
+                if p != "/":
+                    trees.add(p, len(copied))
+                copied.append(_Copied(p, instruction.keyword, line))
             continue
         if instruction.keyword != "RUN" or not copied:
             continue
@@ -56,7 +62,7 @@ def check(ctx: Context) -> Iterator[Violation]:
                 path = resolve(raw, cwd, step.home, step.env)
                 if path is None:
                     continue
-                hit = _overlap(path, copied)
+                hit = _overlap(path, copied, targets, trees)
                 if hit is not None:
                     yield ctx.on(RULE, command, _message(command, setting, path, hit))
                     break
@@ -76,14 +82,18 @@ def _arguments(command: Command) -> tuple[str | None, list[str]]:
     return (args[0] if args else None), args[1:]
 
 
-def _overlap(path: str, copied: list[_Copied]) -> _Copied | None:
-    for c in copied:
-        if covers(path, c.path):
-            return c
-        # Inside a copied tree; a COPY to / says nothing about what lies below it.
-        if c.path != "/" and path_covers(c.path, path):
-            return c
-    return None
+def _overlap(path: str, copied: list[_Copied], targets: Marks, trees: Marks) -> _Copied | None:
+    """The first copy that ``path`` covers or lies inside (a COPY to / does not count)."""
+    if has_glob(path):
+        for c in copied:
+            if covers(path, c.path):
+                return c
+            # Inside a copied tree; a COPY to / says nothing about what lies below it.
+            if c.path != "/" and path_covers(c.path, path):
+                return c
+        return None
+    found = [i for i in (targets.under(path), trees.over(path)) if i is not None]
+    return copied[min(found)] if found else None
 
 
 def _message(command: Command, setting: str | None, path: str, hit: _Copied) -> str:

@@ -8,12 +8,16 @@ nothing is reported.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from imagekit.lint.context import Context
 from imagekit.lint.findings import Violation
 from imagekit.lint.pathfacts import copy_sources
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 RULE = "IK104"
 _WHOLE_CONTEXT = frozenset({".", "./"})
@@ -42,15 +46,15 @@ def check(ctx: Context) -> Iterator[Violation]:
             )
 
 
-def _has_dockerignore(ctx: Context, context: Path) -> bool:
-    if (context / ".dockerignore").is_file():
+def _has_dockerignore(ctx: Context, context: Path | str) -> bool:
+    if os.path.isfile(os.path.join(context, ".dockerignore")):
         return True
-    name = Path(ctx.dockerfile.path).name + ".dockerignore"
+    name = os.path.basename(ctx.dockerfile.path) + ".dockerignore"
     # The Dockerfile's directory: ctx.directory unless --context replaced it.
     if ctx.options.context is None:
         beside = ctx.directory
     elif ctx.dockerfile.path not in ("-", "<stdin>"):
-        beside = Path(ctx.dockerfile.path).parent
+        beside = os.path.dirname(ctx.dockerfile.path)
     else:
         beside = None
-    return beside is not None and (beside / name).is_file()
+    return beside is not None and os.path.isfile(os.path.join(beside, name))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from imagekit.dockerfile import Instruction, Stage
+from imagekit.dockerfile import Instruction
 from imagekit.dockerfile.shell import Command
 from imagekit.lint.context import Context
 from imagekit.lint.findings import Violation
@@ -29,12 +29,20 @@ _CONFIG_LINE = re.compile(
 
 
 def check(ctx: Context) -> Iterator[Violation]:
+    # The shipped stages form one lineage, oldest first: what an instruction of an earlier
+    # stage (or earlier in the stage) writes counts for every later install.
+    earlier = _Earlier(ctx.dockerfile.text)
     for stage in ctx.shipped:
-        for run in ctx.runs(stage):
+        for instruction in stage.instructions:
+            if instruction.keyword != "RUN":
+                earlier.add(instruction)
+                continue
+            run = instruction
+            within = _Within(ctx.dockerfile.text, run, ctx.commands(run))
             for command in ctx.commands(run):
                 if not _installs(command) or _recommends_off(command):
                     continue
-                if _configured_off(ctx, stage, run, command):
+                if earlier.configured_off() or within.configured_off(command):
                     continue
                 yield ctx.on(
                     RULE,
@@ -43,6 +51,7 @@ def check(ctx: Context) -> Iterator[Violation]:
                     "recommended packages; add --no-install-recommends and name the few "
                     "you need",
                 )
+            earlier.add(run)
 
 
 def _installs(command: Command) -> bool:
@@ -61,15 +70,51 @@ def _recommends_off(command: Command) -> bool:
     return False
 
 
-def _configured_off(ctx: Context, stage: Stage, run: Instruction, command: Command) -> bool:
-    """An apt.conf line turning recommends off, written before ``command``."""
-    text = ctx.dockerfile.text
-    for s in ctx.lineage(stage):
-        for instruction in s.instructions:
-            if instruction is run:
-                return bool(_CONFIG_LINE.search(text, run.start, command.start))
-            if instruction.keyword in ("RUN", "COPY", "ADD") and _CONFIG_LINE.search(
-                text, instruction.start, instruction.end
-            ):
-                return True
-    return False
+class _Earlier:
+    """Whether an earlier RUN, COPY or ADD holds an apt.conf line turning recommends off.
+
+    Instructions are searched once each, and only when an install asks.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._unsearched: list[Instruction] = []
+        self._found = False
+
+    def add(self, instruction: Instruction) -> None:
+        if not self._found and instruction.keyword in ("RUN", "COPY", "ADD"):
+            self._unsearched.append(instruction)
+
+    def configured_off(self) -> bool:
+        if not self._found and self._unsearched:
+            text = self._text
+            self._found = any(_CONFIG_LINE.search(text, i.start, i.end) for i in self._unsearched)
+            self._unsearched.clear()
+        return self._found
+
+
+class _Within:
+    """Whether such a line stands in a RUN before one of its commands.
+
+    The RUN is searched once, for its first line; a line that ends before ``command``
+    starts no earlier than that one, so only a command that starts before the first line
+    ends needs a (short) search of its own.
+    """
+
+    def __init__(self, text: str, run: Instruction, commands: tuple[Command, ...]) -> None:
+        self._text = text
+        self._run = run
+        self._end = max((c.start for c in commands), default=run.start)
+        self._first: re.Match[str] | None = None
+        self._searched = False
+
+    def configured_off(self, command: Command) -> bool:
+        if not self._searched:
+            self._first = _CONFIG_LINE.search(self._text, self._run.start, self._end)
+            self._searched = True
+        first = self._first
+        if first is None:
+            return False
+        if first.end() <= command.start:
+            return True
+        return bool(_CONFIG_LINE.search(self._text, first.start(), command.start))

@@ -21,7 +21,7 @@ from imagekit.dockerfile import Instruction, Stage
 from imagekit.dockerfile.shell import Command
 from imagekit.lint.context import Context, normalize_path
 from imagekit.lint.findings import Violation
-from imagekit.lint.shellfacts import first_positional, removes
+from imagekit.lint.shellfacts import Removals, first_positional
 
 RULE = "IK204"
 _PIP = re.compile(r"^pip(?:\d+(?:\.\d+)*)?$")
@@ -48,20 +48,30 @@ _PYTHON_VALUE_OPTIONS = frozenset({"-W", "-X", "-Q"})
 
 
 def check(ctx: Context) -> Iterator[Violation]:
+    # Whether a command so far (the shipped stages are one lineage, oldest first) ran
+    # `pip config set <section>.no-cache-dir ...`.
+    configured = False
     for stage in ctx.shipped:
         for run in ctx.runs(stage):
             commands = ctx.commands(run)
+            removals: Removals | None = None
             for command in commands:
                 args = pip_args(command)
-                if args is None or first_positional(args, _PIP_VALUE_OPTIONS) != "install":
+                if args is None:
                     continue
-                if _cache_off(ctx, stage, run, command, args):
+                configured_before = configured
+                configured = configured or _sets_no_cache(args)
+                if first_positional(args, _PIP_VALUE_OPTIONS) != "install":
+                    continue
+                if _cache_off(ctx, stage, run, command, args, configured_before):
                     continue
                 home = ctx.home(stage, run)
                 cache = _cache_dir(ctx.env_before(stage, run), command, args, home)
                 if ctx.cache_mounted(run, cache, home) or _mounted_pip_cache(ctx, run):
                     continue
-                if any(removes(c, cache, home) for c in commands if c.order > command.order):
+                if removals is None:
+                    removals = Removals(commands, home)
+                if removals.after(command.order, cache):
                     continue
                 yield ctx.on(
                     RULE,
@@ -111,7 +121,12 @@ def _disables(value: str | None) -> bool:
 
 
 def _cache_off(
-    ctx: Context, stage: Stage, run: Instruction, command: Command, args: Sequence[str]
+    ctx: Context,
+    stage: Stage,
+    run: Instruction,
+    command: Command,
+    args: Sequence[str],
+    configured: bool,
 ) -> bool:
     if _no_cache_flag(args):
         return True
@@ -121,24 +136,7 @@ def _cache_off(
         return True
     if _disables(ctx.env_before(stage, run).get("PIP_NO_CACHE_DIR")):
         return True
-    return _configured(ctx, stage, run, command)
-
-
-def _configured(ctx: Context, stage: Stage, run: Instruction, command: Command) -> bool:
-    """``pip config set global.no-cache-dir ...`` earlier in the lineage or this RUN."""
-    for s in ctx.lineage(stage):
-        for instruction in s.instructions:
-            if instruction.keyword != "RUN":
-                continue
-            for c in ctx.commands(instruction):
-                if instruction is run and c.order >= command.order:
-                    return False
-                args = pip_args(c)
-                if args is not None and _sets_no_cache(args):
-                    return True
-            if instruction is run:
-                return False
-    return False
+    return configured  # by `pip config set <section>.no-cache-dir ...` earlier
 
 
 def _sets_no_cache(args: Sequence[str]) -> bool:

@@ -17,7 +17,13 @@ from collections.abc import Iterator, Sequence
 from imagekit.dockerfile.shell import Command
 from imagekit.lint.context import Context, normalize_path
 from imagekit.lint.findings import Violation
-from imagekit.lint.shellfacts import has_option, option_values, positionals, removes, subcommand
+from imagekit.lint.shellfacts import (
+    Removals,
+    has_option,
+    option_values,
+    positionals,
+    subcommand,
+)
 
 RULE = "IK205"
 YARN_ROOT_CACHE = "/usr/local/share/.cache/yarn"
@@ -96,6 +102,8 @@ def check(ctx: Context) -> Iterator[Violation]:
             commands = ctx.commands(run)
             env = ctx.env_before(stage, run)
             home = ctx.home(stage, run)
+            removals: Removals | None = None
+            last_clean: dict[str, int] = {}  # per tool: the order of its last cache clean
             for command in commands:
                 if npm_install(command):
                     tool, dirs = "npm", _npm_cache(command, env, home)
@@ -105,8 +113,15 @@ def check(ctx: Context) -> Iterator[Violation]:
                     continue
                 if any(ctx.cache_mounted(run, d, home) for d in dirs):
                     continue
-                later = [c for c in commands if c.order > command.order]
-                if any(_cleans(c, tool) or any(removes(c, d, home) for d in dirs) for c in later):
+                if tool not in last_clean:
+                    last_clean[tool] = max(
+                        (c.order for c in commands if _cleans(c, tool)), default=-1
+                    )
+                if last_clean[tool] > command.order:
+                    continue
+                if removals is None:
+                    removals = Removals(commands, home)
+                if any(removals.after(command.order, d) for d in dirs):
                     continue
                 yield ctx.on(RULE, command, _message(tool, command, dirs))
 

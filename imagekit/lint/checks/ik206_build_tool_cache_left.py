@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from imagekit.dockerfile.shell import SHELLS, Command
 from imagekit.lint.context import Context, normalize_path
 from imagekit.lint.findings import Violation
-from imagekit.lint.shellfacts import removes
+from imagekit.lint.shellfacts import Removals
 
 RULE = "IK206"
 _GRADLE = frozenset({"gradle", "gradlew"})
@@ -32,6 +32,7 @@ def check(ctx: Context) -> Iterator[Violation]:
             commands = ctx.commands(run)
             env = ctx.env_before(stage, run)
             home = ctx.home(stage, run)
+            removals: Removals | None = None
             for command in commands:
                 found = _tool(command)
                 if found is None:
@@ -44,12 +45,12 @@ def check(ctx: Context) -> Iterator[Violation]:
                     dirs = [_gradle_home(argv, merged, home)]
                 else:
                     dirs = _maven_dirs(tool, argv, merged, home)
-                later = [c for c in commands if c.order > command.order]
+                if removals is None:
+                    removals = Removals(commands, home)
                 left = [
                     d
                     for d in dirs
-                    if not ctx.cache_mounted(run, d, home)
-                    and not any(removes(c, d, home) for c in later)
+                    if not ctx.cache_mounted(run, d, home) and not removals.after(command.order, d)
                 ]
                 if left:
                     yield ctx.on(RULE, command, _message(tool, left[0], home))

@@ -37,6 +37,7 @@ def check(ctx: Context) -> Iterator[Violation]:
         for run in ctx.runs(stage):
             commands = ctx.commands(run)
             env = ctx.env_before(stage, run)
+            last_prune: int | None = None  # order of the last command that prunes
             for command in commands:
                 if npm_install(command):
                     if _adds_packages(command):
@@ -48,7 +49,9 @@ def check(ctx: Context) -> Iterator[Violation]:
                     continue
                 if _production(command, tool, {**env, **dict(command.env)}):
                     continue
-                if any(_prunes(c, env) for c in commands if c.order > command.order):
+                if last_prune is None:
+                    last_prune = max((c.order for c in commands if _prunes(c, env)), default=-1)
+                if last_prune > command.order:
                     continue
                 yield ctx.on(RULE, command, _message(command, tool))
 

@@ -15,14 +15,14 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from imagekit.dockerfile import Instruction, Stage
 from imagekit.dockerfile.shell import Command
 from imagekit.dockerfile.words import parse_assignments, split_words
 from imagekit.lint.context import Context, normalize_path, path_covers
 from imagekit.lint.findings import Violation
+from imagekit.lint.pathindex import Marks
 from imagekit.lint.shellfacts import has_option, option_values, positionals, subcommand
 
 RULE = "IK301"
@@ -91,8 +91,7 @@ _DATA_NAMES = frozenset({"license", "readme", "notice", "copying", "passwd", "gr
 _ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar.zst")
 
 
-@dataclass(frozen=True, slots=True)
-class BaseBundle:
+class BaseBundle(NamedTuple):
     """What the table says about the image at the root of a stage's lineage."""
 
     name: str
@@ -133,8 +132,7 @@ def _entries(table: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [e for e in entries if isinstance(e, Mapping)] if isinstance(entries, list) else []
 
 
-@dataclass(frozen=True, slots=True)
-class Copy:
+class Copy(NamedTuple):
     instruction: Instruction
     sources: tuple[str, ...]
     dest: str
@@ -288,9 +286,12 @@ def check(ctx: Context) -> Iterator[Violation]:
                 program = (copy, programs[-1])
     if program is None or has_bundle:
         return
+    copied = Marks()
+    for d in destinations:
+        copied.add(d, 0)
     for value in env_paths:
         path = normalize_path(value)
-        if any(path_covers(d, path) or path_covers(path, d) for d in destinations):
+        if copied.over(path) is not None or copied.under(path) is not None:
             return
     copy, source = program
     builder = copy.source_stage or "build"

@@ -15,7 +15,7 @@ at its first fetch that needs a bundle.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 from imagekit.dockerfile import Instruction, Stage
 from imagekit.dockerfile.shell import Command
@@ -45,39 +45,62 @@ _GIT_FETCHES = frozenset({"clone", "fetch", "pull", "ls-remote"})
 _GIT_VALUE_OPTIONS = ("-c", "-C", "--git-dir", "--work-tree", "--namespace")
 
 
+_State = tuple[bool, "Command | None"]
+"""After some instructions: whether a bundle came in, and the last apt install of a fetcher."""
+
+
 def check(ctx: Context) -> Iterator[Violation]:
+    roots: dict[int, Stage] = {}  # per stage index: the first stage of its lineage
+    ends: dict[int, _State] = {}  # per stage index: the state after the stage
     for stage in ctx.dockerfile.stages:
-        base = base_bundle(ctx, stage)
+        root = roots[stage.index] = roots[stage.parent] if stage.parent is not None else stage
+        base = base_bundle(ctx, root)
         if base is None or base.ca_bundle:
             continue
-        yield from _stage(ctx, stage, base)
+        yield from _stage(ctx, stage, base, ends)
 
 
-def _stage(ctx: Context, stage: Stage, base: BaseBundle) -> Iterator[Violation]:
-    has_bundle = False
-    no_recommends: Command | None = None
-    for owner in ctx.lineage(stage):
-        for instruction in owner.instructions:
-            if instruction.keyword == "ENV" and set(_env_keys(ctx, instruction)) & _TRUST_ENV:
+def _stage(
+    ctx: Context, stage: Stage, base: BaseBundle, ends: dict[int, _State]
+) -> Iterator[Violation]:
+    state: _State = (False, None)
+    if stage.parent is not None:
+        known = ends.get(stage.parent)
+        if known is not None:
+            state = known
+        else:
+            for owner in ctx.lineage(stage)[:-1]:
+                state = yield from _walk(ctx, owner, base, state, report=False)
+    ends[stage.index] = yield from _walk(ctx, stage, base, state, report=True)
+
+
+def _walk(
+    ctx: Context, owner: Stage, base: BaseBundle, state: _State, report: bool
+) -> Generator[Violation, None, _State]:
+    """Follow the instructions of ``owner``; report its fetches when ``report``."""
+    has_bundle, no_recommends = state
+    for instruction in owner.instructions:
+        if instruction.keyword == "ENV" and set(_env_keys(ctx, instruction)) & _TRUST_ENV:
+            has_bundle = True
+        copy = copy_of(ctx, instruction)
+        if copy is not None and copies_bundle(copy):
+            has_bundle = True
+        if instruction.keyword != "RUN":
+            continue
+        reported = mounts_bundle(ctx, instruction)
+        for command in ctx.commands(instruction):
+            if installs_bundle(command):
                 has_bundle = True
-            copy = copy_of(ctx, instruction)
-            if copy is not None and copies_bundle(copy):
-                has_bundle = True
-            if instruction.keyword != "RUN":
+            elif _installs_fetcher(command):
+                no_recommends = command
+            if has_bundle or not report or reported:
                 continue
-            reported = mounts_bundle(ctx, instruction)
-            for command in ctx.commands(instruction):
-                if installs_bundle(command):
-                    has_bundle = True
-                elif _installs_fetcher(command):
-                    no_recommends = command
-                if has_bundle or owner is not stage or reported:
-                    continue
-                url = _https_fetch(command, base)
-                if url is not None:
-                    # One finding per RUN: the first failing fetch stops it.
-                    reported = True
-                    yield ctx.on(RULE, command, _message(command, url, base, no_recommends))
+            url = _https_fetch(command, base)
+            if url is not None:
+                # One finding per RUN: the first failing fetch stops it.
+                reported = True
+                yield ctx.on(RULE, command, _message(command, url, base, no_recommends))
+    return has_bundle, no_recommends
 
 
 def _env_keys(ctx: Context, instruction: Instruction) -> list[str]:
