@@ -29,6 +29,7 @@ def build_stages(
     problems: list[Problem] = []
     global_args: dict[str, str | None] = {}
     stages: list[Stage] = []
+    by_name: dict[str, int] = {}  # stage name (lower case) -> index; a later stage wins
     current: tuple[Instruction, list[Instruction]] | None = None
     finished: list[tuple[Instruction, list[Instruction]]] = []
 
@@ -93,10 +94,7 @@ def build_stages(
             # Automatic platform args ($BUILDPLATFORM, $TARGETPLATFORM) stay as written.
             expanded, known = expand(platform_values[0], global_args)
             platform = expanded if known else platform_values[0]
-        parent = None
-        for earlier in stages:
-            if earlier.name is not None and earlier.name.lower() == base.lower():
-                parent = earlier.index
+        parent = by_name.get(base.lower())
         image = None
         if parent is None and base.lower() != "scratch":
             image = parse_image_name(base)
@@ -113,6 +111,8 @@ def build_stages(
                 instructions=tuple(body),
             )
         )
+        if name is not None:
+            by_name[name.lower()] = len(stages) - 1
     return tuple(stages), global_args, problems
 
 
