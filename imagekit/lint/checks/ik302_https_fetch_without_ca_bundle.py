@@ -20,7 +20,7 @@ from collections.abc import Generator, Iterator
 from imagekit.dockerfile import Instruction, Stage
 from imagekit.dockerfile.shell import Command
 from imagekit.dockerfile.words import parse_assignments
-from imagekit.lint.checks.ik301_executable_without_ca_bundle import (
+from imagekit.lint.cabundle import (
     BUNDLE_ENV,
     BaseBundle,
     base_bundle,
