@@ -122,26 +122,11 @@ def split(text: str) -> Split:
             continue
         in_directives = False
         instruction, trailing = _read_instruction(text, lines, first, end, escape, problems)
-        instruction = _with(instruction, comments=tuple(pending), index=len(instructions))
+        instruction = instruction._replace(comments=tuple(pending), index=len(instructions))
         instructions.append(instruction)
         comments.extend(trailing)
         pending = []
     return Split(tuple(instructions), tuple(comments), directives, escape, tuple(problems))
-
-
-def _with(instruction: Instruction, *, comments: tuple[Comment, ...], index: int) -> Instruction:
-    return Instruction(
-        keyword=instruction.keyword,
-        line=instruction.line,
-        flags=instruction.flags,
-        args_at=instruction.args_at,
-        heredocs=instruction.heredocs,
-        exec_form=instruction.exec_form,
-        start=instruction.start,
-        end=instruction.end,
-        comments=comments,
-        index=index,
-    )
 
 
 def _continues(text: str, start: int, end: int, escape: str) -> int | None:
