@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from imagekit.catalog import Catalog, Rule, Severity, load_catalog, load_data, load_rule
+from imagekit.catalog import Catalog, Rule, load_catalog, load_data, load_rule
 from imagekit.dockerfile import Dockerfile, parse_bytes, target_stage
 from imagekit.dockerfile.shell import ShellParser
 from imagekit.lint.context import Context, LintOptions
@@ -53,15 +53,6 @@ class LintResult:
         if not isinstance(other, LintResult):
             return NotImplemented
         return self._values() == other._values()
-
-    @property
-    def syntax_errors(self) -> bool:
-        return any(f.rule == SYNTAX_RULE for f in self.findings)
-
-    def worst(self) -> Severity | None:
-        if not self.findings:
-            return None
-        return max((f.severity for f in self.findings), key=lambda s: s.rank)
 
 
 class Linter:
