@@ -167,10 +167,6 @@ class Stage(NamedTuple):
     def is_scratch(self) -> bool:
         return self.parent is None and self.base.lower() == "scratch"
 
-    @property
-    def label(self) -> str:
-        return self.name if self.name is not None else str(self.index)
-
 
 class Dockerfile:
     """A parsed Dockerfile. Treat it as immutable; ``_cache`` holds derived tables.

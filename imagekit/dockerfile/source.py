@@ -38,17 +38,10 @@ class LineIndex:
         self._starts = starts
         self._length = len(text)
 
-    @property
-    def line_count(self) -> int:
-        return len(self._starts)
-
     def position(self, offset: int) -> tuple[int, int]:
         offset = max(0, min(offset, self._length))
         row = bisect.bisect_right(self._starts, offset) - 1
         return row + 1, offset - self._starts[row] + 1
-
-    def line_start(self, line: int) -> int:
-        return self._starts[line - 1]
 
     def span(self, start: int, end: int) -> Span:
         line, column = self.position(start)

@@ -103,10 +103,6 @@ def removes(command: Command, path: str, home: str = "/root") -> bool:
     return any(path_covers(removed, target) for removed in removed_paths(command, home))
 
 
-def removes_any(commands: Iterable[Command], path: str, home: str = "/root") -> bool:
-    return any(removes(c, path, home) for c in commands)
-
-
 class Removals:
     """What the commands of one RUN delete, filed once for many ``removes`` questions."""
 
