@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from imagekit.config import Config, from_env
 from imagekit.errors import ImagekitError, InputError, InternalError, PolicyFailure, UsageError
+from imagekit.lint.formats import FORMATS
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -53,7 +54,7 @@ class _Option(NamedTuple):
 
 #: The options of ``imagekit lint``: one table for click and for the fast parser.
 LINT_OPTIONS = (
-    _Option("--format", "fmt", "Output format.", choices=("tty", "json"), default="tty"),
+    _Option("--format", "fmt", "Output format.", choices=FORMATS, default="tty"),
     _Option("--target", "target", "Lint as if building this stage.", metavar="NAME"),
     _Option(
         "--context",
