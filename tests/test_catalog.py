@@ -25,6 +25,7 @@ from imagekit.catalog import (
     read_catalog,
     rules_dir,
 )
+from imagekit.dockerfile.model import KNOWN_INSTRUCTIONS
 from imagekit.errors import ConfigError, UsageError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,26 +54,7 @@ PUBLIC_IDS = (
 )
 
 #: Instructions BuildKit knows; anything else in an example is a syntax error.
-INSTRUCTIONS = {
-    "ADD",
-    "ARG",
-    "CMD",
-    "COPY",
-    "ENTRYPOINT",
-    "ENV",
-    "EXPOSE",
-    "FROM",
-    "HEALTHCHECK",
-    "LABEL",
-    "MAINTAINER",
-    "ONBUILD",
-    "RUN",
-    "SHELL",
-    "STOPSIGNAL",
-    "USER",
-    "VOLUME",
-    "WORKDIR",
-}
+INSTRUCTIONS = KNOWN_INSTRUCTIONS
 
 
 @pytest.fixture(scope="module")

@@ -2,47 +2,33 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from types import ModuleType
 
-from imagekit.lint.checks import (
-    ik101_consecutive_run,
-    ik102_cleanup_in_later_layer,
-    ik103_recursive_chown_after_copy,
-    ik104_context_copied_without_dockerignore,
-    ik201_apt_lists_left,
-    ik202_apt_recommends_installed,
-    ik203_apk_cache_left,
-    ik204_pip_cache_left,
-    ik205_npm_cache_left,
-    ik206_build_tool_cache_left,
-    ik207_yum_cache_left,
-    ik208_node_dev_dependencies_shipped,
-    ik301_executable_without_ca_bundle,
-    ik302_https_fetch_without_ca_bundle,
-    ik401_fat_base_image,
-    ik402_unpinned_base_tag,
-)
 from imagekit.lint.context import Context
 from imagekit.lint.findings import Violation
 
-MODULES: tuple[ModuleType, ...] = (
-    ik101_consecutive_run,
-    ik102_cleanup_in_later_layer,
-    ik103_recursive_chown_after_copy,
-    ik104_context_copied_without_dockerignore,
-    ik201_apt_lists_left,
-    ik202_apt_recommends_installed,
-    ik203_apk_cache_left,
-    ik204_pip_cache_left,
-    ik205_npm_cache_left,
-    ik206_build_tool_cache_left,
-    ik207_yum_cache_left,
-    ik208_node_dev_dependencies_shipped,
-    ik301_executable_without_ca_bundle,
-    ik302_https_fetch_without_ca_bundle,
-    ik401_fat_base_image,
-    ik402_unpinned_base_tag,
+#: The check modules, by rule id.
+NAMES = (
+    "ik101_consecutive_run",
+    "ik102_cleanup_in_later_layer",
+    "ik103_recursive_chown_after_copy",
+    "ik104_context_copied_without_dockerignore",
+    "ik201_apt_lists_left",
+    "ik202_apt_recommends_installed",
+    "ik203_apk_cache_left",
+    "ik204_pip_cache_left",
+    "ik205_npm_cache_left",
+    "ik206_build_tool_cache_left",
+    "ik207_yum_cache_left",
+    "ik208_node_dev_dependencies_shipped",
+    "ik301_executable_without_ca_bundle",
+    "ik302_https_fetch_without_ca_bundle",
+    "ik401_fat_base_image",
+    "ik402_unpinned_base_tag",
 )
+
+MODULES: tuple[ModuleType, ...] = tuple(importlib.import_module(f"{__name__}.{n}") for n in NAMES)
 
 CHECKS: tuple[Callable[[Context], Iterable[Violation]], ...] = tuple(m.check for m in MODULES)
