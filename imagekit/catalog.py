@@ -24,7 +24,7 @@ from imagekit.errors import ConfigError, UsageError
 if TYPE_CHECKING:
     from pathlib import Path
 
-CATEGORIES: tuple[str, ...] = ("parse", "layers", "cache", "certificates", "base-image")
+CATEGORIES: tuple[str, ...] = ("parse", "layers", "cache", "certificates", "base-image", "practice")
 
 _ID_RE = re.compile(r"^IK\d{3}$")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
