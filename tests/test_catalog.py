@@ -51,6 +51,11 @@ PUBLIC_IDS = (
     "IK302",
     "IK401",
     "IK402",
+    "IK501",
+    "IK502",
+    "IK503",
+    "IK504",
+    "IK505",
 )
 
 #: Instructions BuildKit knows; anything else in an example is a syntax error.

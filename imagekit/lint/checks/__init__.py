@@ -27,6 +27,11 @@ NAMES = (
     "ik302_https_fetch_without_ca_bundle",
     "ik401_fat_base_image",
     "ik402_unpinned_base_tag",
+    "ik501_add_where_copy_fits",
+    "ik502_cd_in_run",
+    "ik503_maintainer_instruction",
+    "ik504_multiple_cmd_or_entrypoint",
+    "ik505_shell_form_entrypoint",
 )
 
 MODULES: tuple[ModuleType, ...] = tuple(importlib.import_module(f"{__name__}.{n}") for n in NAMES)
