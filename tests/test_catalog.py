@@ -56,6 +56,11 @@ PUBLIC_IDS = (
     "IK503",
     "IK504",
     "IK505",
+    "IK506",
+    "IK507",
+    "IK508",
+    "IK509",
+    "IK510",
 )
 
 #: Instructions BuildKit knows; anything else in an example is a syntax error.

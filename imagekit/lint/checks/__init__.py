@@ -32,6 +32,11 @@ NAMES = (
     "ik503_maintainer_instruction",
     "ik504_multiple_cmd_or_entrypoint",
     "ik505_shell_form_entrypoint",
+    "ik506_sudo_in_run",
+    "ik507_copy_from_unknown_stage",
+    "ik508_duplicate_stage_name",
+    "ik509_apt_get_upgrade",
+    "ik510_last_user_root",
 )
 
 MODULES: tuple[ModuleType, ...] = tuple(importlib.import_module(f"{__name__}.{n}") for n in NAMES)
