@@ -45,7 +45,7 @@ def _sarif_without_rules(text: str) -> str:
     """The SARIF log with the catalogue and version left out: they change with every release."""
     log = json.loads(text)
     driver = log["runs"][0]["tool"]["driver"]
-    driver["rules"] = f"<{len(driver['rules'])} rules>"
+    driver["rules"] = "<the catalogue, checked by its own test>"
     driver["version"] = "<version>"
     return json.dumps(log, indent=2) + "\n"
 
