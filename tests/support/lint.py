@@ -33,3 +33,10 @@ def hits(text: str, rule: str, **kwargs: object) -> list[Finding]:
 def lines(text: str, rule: str, **kwargs: object) -> list[int]:
     """Lines where ``rule`` fires."""
     return [f.line for f in hits(text, rule, **kwargs)]
+
+
+def run_spans(
+    rule: str, run: str, base: str = "FROM debian:bookworm-slim\n"
+) -> list[tuple[int, int, int]]:
+    """``(line, column, end_column)`` of each finding of ``rule`` for one RUN after ``base``."""
+    return [(f.line, f.column, f.end_column) for f in hits(base + run + "\n", rule, dedent=False)]

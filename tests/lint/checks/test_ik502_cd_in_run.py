@@ -5,14 +5,9 @@ from __future__ import annotations
 import pytest
 
 from imagekit.catalog import load_catalog
-from tests.support.lint import hits, lines
+from tests.support.lint import hits, lines, run_spans
 
 RULE = "IK502"
-FROM = "FROM debian:bookworm-slim\n"
-
-
-def _columns(run: str) -> list[tuple[int, int, int]]:
-    return [(f.line, f.column, f.end_column) for f in hits(FROM + run + "\n", RULE, dedent=False)]
 
 
 def test_catalogue_examples() -> None:
@@ -39,7 +34,7 @@ def test_catalogue_examples() -> None:
 def test_cd_changes_the_directory_for_later_commands(
     run: str, expected: list[tuple[int, int, int]]
 ) -> None:
-    assert _columns(run) == expected
+    assert run_spans(RULE, run) == expected
 
 
 @pytest.mark.parametrize(
@@ -58,14 +53,14 @@ def test_cd_changes_the_directory_for_later_commands(
     ],
 )
 def test_scoped_or_not_nameable(run: str) -> None:
-    assert _columns(run) == []
+    assert run_spans(RULE, run) == []
 
 
 def test_sh_dash_c_scripts() -> None:
-    assert _columns('RUN sh -c "cd /tmp && make"') == [(2, 12, 19)]
-    assert _columns("RUN sh -c '(cd /d && make) && cd /e'") == [(2, 31, 36)]
-    assert _columns('RUN ["sh", "-c", "cd /x && make"]') == [(2, 19, 24)]
-    assert _columns('RUN ["sh", "-c", "(cd /x && make)"]') == []
+    assert run_spans(RULE, 'RUN sh -c "cd /tmp && make"') == [(2, 12, 19)]
+    assert run_spans(RULE, "RUN sh -c '(cd /d && make) && cd /e'") == [(2, 31, 36)]
+    assert run_spans(RULE, 'RUN ["sh", "-c", "cd /x && make"]') == [(2, 19, 24)]
+    assert run_spans(RULE, 'RUN ["sh", "-c", "(cd /x && make)"]') == []
 
 
 def test_heredoc_script() -> None:

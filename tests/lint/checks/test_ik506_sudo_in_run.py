@@ -5,14 +5,9 @@ from __future__ import annotations
 import pytest
 
 from imagekit.catalog import load_catalog
-from tests.support.lint import hits, lines
+from tests.support.lint import hits, lines, run_spans
 
 RULE = "IK506"
-FROM = "FROM debian:bookworm-slim\n"
-
-
-def _columns(run: str) -> list[tuple[int, int, int]]:
-    return [(f.line, f.column, f.end_column) for f in hits(FROM + run + "\n", RULE, dedent=False)]
 
 
 def test_catalogue_examples() -> None:
@@ -39,7 +34,7 @@ def test_catalogue_examples() -> None:
     ],
 )
 def test_sudo_commands(run: str, expected: list[tuple[int, int, int]]) -> None:
-    assert _columns(run) == expected
+    assert run_spans(RULE, run) == expected
 
 
 @pytest.mark.parametrize(
@@ -56,14 +51,14 @@ def test_sudo_commands(run: str, expected: list[tuple[int, int, int]]) -> None:
     ],
 )
 def test_sudo_as_an_argument_or_a_name(run: str) -> None:
-    assert _columns(run) == []
+    assert run_spans(RULE, run) == []
 
 
 def test_quoting_and_sh_dash_c() -> None:
-    assert _columns('RUN sh -c "sudo ls /root"') == [(2, 12, 25)]
-    assert _columns("RUN bash -c 'make && sudo make install'") == [(2, 22, 39)]
-    assert _columns('RUN ["sudo", "make", "install"]') == [(2, 1, 32)]
-    assert _columns('RUN ["sh", "-c", "sudo make"]') == [(2, 19, 28)]
+    assert run_spans(RULE, 'RUN sh -c "sudo ls /root"') == [(2, 12, 25)]
+    assert run_spans(RULE, "RUN bash -c 'make && sudo make install'") == [(2, 22, 39)]
+    assert run_spans(RULE, 'RUN ["sudo", "make", "install"]') == [(2, 1, 32)]
+    assert run_spans(RULE, 'RUN ["sh", "-c", "sudo make"]') == [(2, 19, 28)]
 
 
 def test_heredoc_script() -> None:

@@ -5,14 +5,9 @@ from __future__ import annotations
 import pytest
 
 from imagekit.catalog import load_catalog
-from tests.support.lint import hits, lines
+from tests.support.lint import hits, lines, run_spans
 
 RULE = "IK509"
-FROM = "FROM debian:bookworm-slim\n"
-
-
-def _columns(run: str) -> list[tuple[int, int, int]]:
-    return [(f.line, f.column, f.end_column) for f in hits(FROM + run + "\n", RULE, dedent=False)]
 
 
 def test_catalogue_examples() -> None:
@@ -36,7 +31,7 @@ def test_catalogue_examples() -> None:
     ],
 )
 def test_upgrades(run: str, expected: list[tuple[int, int, int]]) -> None:
-    assert _columns(run) == expected
+    assert run_spans(RULE, run) == expected
 
 
 @pytest.mark.parametrize(
@@ -52,13 +47,13 @@ def test_upgrades(run: str, expected: list[tuple[int, int, int]]) -> None:
     ],
 )
 def test_not_an_upgrade_of_everything(run: str) -> None:
-    assert _columns(run) == []
+    assert run_spans(RULE, run) == []
 
 
 def test_quoting_sh_dash_c_and_exec_form() -> None:
-    assert _columns("RUN sh -c 'apt-get update && apt-get upgrade -y'") == [(2, 30, 48)]
-    assert _columns('RUN ["apt-get", "dist-upgrade", "-y"]') == [(2, 1, 38)]
-    assert _columns('RUN ["sh", "-c", "apt-get upgrade"]') == [(2, 19, 34)]
+    assert run_spans(RULE, "RUN sh -c 'apt-get update && apt-get upgrade -y'") == [(2, 30, 48)]
+    assert run_spans(RULE, 'RUN ["apt-get", "dist-upgrade", "-y"]') == [(2, 1, 38)]
+    assert run_spans(RULE, 'RUN ["sh", "-c", "apt-get upgrade"]') == [(2, 19, 34)]
 
 
 def test_heredoc_script() -> None:
