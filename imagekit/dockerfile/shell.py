@@ -66,6 +66,11 @@ class Command(NamedTuple):
     end: int
     order: int
     """Position among the commands of its RUN, in source order."""
+    wrappers: tuple[str, ...] = ()
+    """Wrappers looked through to reach the command, outermost first, e.g. ``("sudo",)``."""
+    scoped: bool = False
+    """Inside a subshell or command substitution of its script: what it changes (``cd``,
+    ``export``) does not reach the commands after that group."""
 
     @property
     def argv(self) -> tuple[str, ...]:
@@ -204,10 +209,7 @@ class _Collector:
 
     def finish(self) -> tuple[Command, ...]:
         self._found.sort(key=lambda item: item[0])
-        return tuple(
-            Command(c.name, c.args, c.env, c.start, c.end, i)
-            for i, (_, c) in enumerate(self._found)
-        )
+        return tuple(c._replace(order=i) for i, (_, c) in enumerate(self._found))
 
     def parse(self, source: Logical, depth: int) -> None:
         if depth > _MAX_DEPTH or not source.text.strip():
@@ -265,7 +267,14 @@ class _Collector:
                 string_nodes.append(target)
         if not words:
             return
-        self.command(tuple(words), tuple(env), where(node.start_byte), where_end(node.end_byte), 0)
+        self.command(
+            tuple(words),
+            tuple(env),
+            where(node.start_byte),
+            where_end(node.end_byte),
+            0,
+            scoped=_in_group(node),
+        )
         # sh -c 'script': parse the script string too.
         name = posixpath.basename(words[0].text)
         if name in SHELLS:
@@ -282,9 +291,12 @@ class _Collector:
         start: int,
         end: int,
         order: int,
+        *,
+        scoped: bool = False,
     ) -> None:
         env_list = list(env)
         words_list = list(words)
+        wrappers: list[str] = []
         while words_list:
             name = posixpath.basename(words_list[0].text)
             if name not in _WRAPPERS or len(words_list) == 1:
@@ -308,10 +320,23 @@ class _Collector:
                 break
             if not rest:
                 break
+            wrappers.append(name)
             words_list = rest
         name = posixpath.basename(words_list[0].text)
         self._found.append(
-            (start, Command(name, tuple(words_list[1:]), tuple(env_list), start, end, order))
+            (
+                start,
+                Command(
+                    name,
+                    tuple(words_list[1:]),
+                    tuple(env_list),
+                    start,
+                    end,
+                    order,
+                    tuple(wrappers),
+                    scoped,
+                ),
+            )
         )
 
     def _heredoc_to_shell(
@@ -334,6 +359,19 @@ class _Collector:
                     start = to_char(part.start_byte)
                     end = to_char(part.end_byte)
                     self.parse(source.slice(start, end), depth + 1)
+
+
+_GROUPS = frozenset({"subshell", "command_substitution", "process_substitution"})
+
+
+def _in_group(node: Any) -> bool:
+    """True when a command node lies inside ``( )``, ``$( )``, backticks or ``<( )``."""
+    parent = node.parent
+    while parent is not None:
+        if parent.type in _GROUPS:
+            return True
+        parent = parent.parent
+    return False
 
 
 def _dash_c_script(words: list[Word]) -> int | None:

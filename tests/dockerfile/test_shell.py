@@ -285,3 +285,26 @@ def test_characters_that_crash_tree_sitter_bash_are_parsed_safely(shell: ShellPa
         ("\U000f0080", ()),
         ("rm", ("y",)),
     ]
+
+
+def test_commands_record_wrappers_and_grouping() -> None:
+    df = parse(
+        "FROM a\nRUN env A=1 sudo -E make && (cd /x && ls) && echo $(cd y; pwd) `cd z` && sudo -v\n"
+    )
+    commands = ShellParser().script(df.instructions[1]).commands
+    assert [(c.name, c.wrappers, c.scoped) for c in commands] == [
+        ("make", ("env", "sudo"), False),
+        ("cd", (), True),
+        ("ls", (), True),
+        ("echo", (), False),
+        ("cd", (), True),
+        ("pwd", (), True),
+        ("cd", (), True),
+        ("sudo", (), False),
+    ]
+
+
+def test_grouping_is_relative_to_the_sh_dash_c_script() -> None:
+    df = parse("FROM a\nRUN sh -c '(cd /d && make) && cd /e'\n")
+    commands = ShellParser().script(df.instructions[1]).commands
+    assert [(c.name, c.scoped) for c in commands if c.name == "cd"] == [("cd", True), ("cd", False)]
