@@ -42,6 +42,17 @@ def option_values(command: Command, name: str) -> list[str]:
     return values
 
 
+#: apt-get and apt options that take the next argument as their value.
+APT_VALUE_OPTIONS = ("-o", "-c", "-t", "--target-release", "--option", "--config-file")
+
+
+def apt_action(command: Command) -> str | None:
+    """The action of an ``apt-get``/``apt`` command (``update``, ``install`` ...), else None."""
+    if command.name not in ("apt-get", "apt"):
+        return None
+    return subcommand(command, APT_VALUE_OPTIONS)
+
+
 def subcommand(command: Command, value_options: Iterable[str] = ()) -> str | None:
     """The first positional argument (``install`` in ``apt-get -y install x``)."""
     return first_positional(command.argv, value_options)

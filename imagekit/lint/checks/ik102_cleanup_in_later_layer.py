@@ -44,6 +44,7 @@ from imagekit.lint.pathfacts import (
 )
 from imagekit.lint.pathindex import Marks, PathIndex
 from imagekit.lint.shellfacts import (
+    apt_action,
     has_option,
     option_values,
     positionals,
@@ -54,7 +55,6 @@ from imagekit.lint.shellfacts import (
 RULE = "IK102"
 _T = TypeVar("_T")
 
-_APT_VALUE_OPTIONS = ("-o", "-c", "-t", "--target-release", "--option", "--config-file")
 _APK_VALUE_OPTIONS = ("-X", "--repository", "-p", "--root", "--arch", "--keys-dir", "--cache-dir")
 _YUM_VALUE_OPTIONS = ("-c", "-d", "-e", "--config", "--installroot", "--releasever", "--setopt")
 _BUILD_TOOLS = frozenset(
@@ -251,7 +251,7 @@ def _removed(command: Command, cwd: str | None, home: str, env: dict[str, str]) 
 def _cleaned(command: Command, home: str, env: dict[str, str]) -> list[str]:
     """Caches emptied by a package manager's own clean command."""
     name = command.name
-    if name in ("apt-get", "apt") and subcommand(command, _APT_VALUE_OPTIONS) == "clean":
+    if apt_action(command) == "clean":
         return ["/var/cache/apt"]
     if name in ("yum", "dnf", "microdnf") and subcommand(command, _YUM_VALUE_OPTIONS) == "clean":
         return [_yum_cache(name)]
@@ -318,7 +318,7 @@ def _created(
 def _caches(command: Command, home: str, env: dict[str, str]) -> list[tuple[str, str]]:
     name = command.name
     if name in ("apt-get", "apt"):
-        sub = subcommand(command, _APT_VALUE_OPTIONS)
+        sub = apt_action(command)
         if sub == "update":
             return [
                 ("/var/lib/apt/lists", "the apt package lists"),

@@ -6,11 +6,10 @@ from collections.abc import Iterator
 
 from imagekit.lint.context import Context
 from imagekit.lint.findings import Violation
-from imagekit.lint.shellfacts import removes, subcommand
+from imagekit.lint.shellfacts import apt_action, removes
 
 RULE = "IK201"
 LISTS = "/var/lib/apt/lists"
-_APT_VALUE_OPTIONS = ("-o", "-c", "-t", "--target-release", "--option", "--config-file")
 _SUBCOMMANDS = frozenset({"update", "install", "upgrade", "dist-upgrade", "full-upgrade"})
 
 
@@ -20,12 +19,7 @@ def check(ctx: Context) -> Iterator[Violation]:
             if ctx.cache_mounted(run, LISTS):
                 continue
             commands = ctx.commands(run)
-            apt = [
-                c
-                for c in commands
-                if c.name in ("apt-get", "apt")
-                and subcommand(c, _APT_VALUE_OPTIONS) in _SUBCOMMANDS
-            ]
+            apt = [c for c in commands if apt_action(c) in _SUBCOMMANDS]
             if not apt:
                 continue
             last = apt[-1].order
@@ -35,7 +29,7 @@ def check(ctx: Context) -> Iterator[Violation]:
             yield ctx.on(
                 RULE,
                 first,
-                f"`{first.name} {subcommand(first, _APT_VALUE_OPTIONS)}` leaves the package "
+                f"`{first.name} {apt_action(first)}` leaves the package "
                 f"lists in this layer; end the same RUN with `rm -rf {LISTS}/*` "
                 "(`apt-get clean` alone does not remove them)",
             )

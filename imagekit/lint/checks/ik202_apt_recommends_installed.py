@@ -15,10 +15,9 @@ from imagekit.dockerfile import Instruction
 from imagekit.dockerfile.shell import Command
 from imagekit.lint.context import Context
 from imagekit.lint.findings import Violation
-from imagekit.lint.shellfacts import has_option, option_values, subcommand
+from imagekit.lint.shellfacts import apt_action, has_option, option_values
 
 RULE = "IK202"
-_APT_VALUE_OPTIONS = ("-o", "-c", "-t", "--target-release", "--option", "--config-file")
 _FALSE = frozenset({"0", "false", "no", "off", "without", "disable"})
 _KEY = "apt::install-recommends"
 # apt.conf syntax (not the `-o key=value` form): APT::Install-Recommends "false";
@@ -55,9 +54,7 @@ def check(ctx: Context) -> Iterator[Violation]:
 
 
 def _installs(command: Command) -> bool:
-    return (
-        command.name in ("apt-get", "apt") and subcommand(command, _APT_VALUE_OPTIONS) == "install"
-    )
+    return apt_action(command) == "install"
 
 
 def _recommends_off(command: Command) -> bool:

@@ -10,20 +10,17 @@ from collections.abc import Iterator
 
 from imagekit.lint.context import Context
 from imagekit.lint.findings import Violation
-from imagekit.lint.shellfacts import subcommand
+from imagekit.lint.shellfacts import apt_action
 
 RULE = "IK509"
 _UPGRADES = frozenset({"upgrade", "dist-upgrade", "full-upgrade"})
-_VALUE_OPTIONS = ("-o", "-c", "-t", "--target-release", "--option", "--config-file")
 
 
 def check(ctx: Context) -> Iterator[Violation]:
     for stage in ctx.dockerfile.stages:
         for instruction in ctx.runs(stage):
             for command in ctx.commands(instruction):
-                if command.name not in ("apt-get", "apt"):
-                    continue
-                action = subcommand(command, _VALUE_OPTIONS)
+                action = apt_action(command)
                 if action not in _UPGRADES:
                     continue
                 yield ctx.on(
