@@ -31,7 +31,7 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 _HADOLINT_RE = re.compile(r"^(?:DL|SC)\d{4}$")
 _DATA_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _TEXT_KEYS = ("id", "name", "severity", "category", "summary", "why", "bad", "good", "fix")
-_KEYS = frozenset((*_TEXT_KEYS, "hadolint"))
+_KEYS = frozenset((*_TEXT_KEYS, "hadolint", "enabled"))
 
 
 class Severity(enum.Enum):
@@ -73,6 +73,8 @@ class Rule(NamedTuple):
     good: str
     fix: str
     hadolint: tuple[str, ...]
+    enabled: bool = True
+    """False for rules that run only when a configuration selects them (version pinning)."""
 
     @property
     def title(self) -> str:
@@ -91,6 +93,7 @@ class Rule(NamedTuple):
             "good": self.good,
             "fix": self.fix,
             "hadolint": list(self.hadolint),
+            "enabled": self.enabled,
         }
 
 
@@ -273,6 +276,10 @@ def _parse_rule(path: str | Path, data: dict[str, Any]) -> Rule:
     ):
         raise fail("hadolint", "must be a list of hadolint codes such as 'DL3009'")
 
+    enabled = data.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise fail("enabled", "must be true or false")
+
     return Rule(
         id=text["id"],
         name=text["name"],
@@ -284,6 +291,7 @@ def _parse_rule(path: str | Path, data: dict[str, Any]) -> Rule:
         good=text["good"],
         fix=text["fix"],
         hadolint=tuple(hadolint),
+        enabled=enabled,
     )
 
 
@@ -307,7 +315,7 @@ def markdown_table(catalog: Catalog) -> str:
         cells = (
             rule.id,
             f"`{rule.name}`",
-            rule.severity.value,
+            rule.severity.value if rule.enabled else f"{rule.severity.value} (off by default)",
             rule.summary,
             ", ".join(rule.hadolint),
         )
@@ -324,7 +332,8 @@ def explain_text(rule: Rule) -> str:
     hadolint = ", ".join(rule.hadolint) if rule.hadolint else "none"
     sections = [
         f"{rule.id} {rule.name}",
-        f"severity: {rule.severity.value}    category: {rule.category}",
+        f"severity: {rule.severity.value}    category: {rule.category}"
+        + ("" if rule.enabled else "    off by default"),
         "",
         rule.summary,
         "",

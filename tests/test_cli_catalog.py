@@ -59,6 +59,7 @@ def test_rules_json_is_the_full_catalogue() -> None:
         "good",
         "fix",
         "hadolint",
+        "enabled",
     }
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from imagekit.catalog import load_catalog
-from imagekit.lint.checks import MODULES
+from imagekit.lint.checks import MODULES, OFF_BY_DEFAULT
+from imagekit.lint.engine import Linter, LintOptions
 from tests.support.lint import lint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,19 @@ def test_every_check_module_has_a_catalogue_entry() -> None:
     for module in MODULES:
         rule = CATALOG.get(module.RULE)
         assert module.__name__.rsplit(".", 1)[1] == _module_name(rule.id)
+
+
+def test_off_by_default_modules_match_the_catalogue() -> None:
+    assert OFF_BY_DEFAULT == {rule.id for rule in CATALOG if not rule.enabled}
+
+
+@pytest.mark.parametrize("rule_id", sorted(OFF_BY_DEFAULT))
+def test_off_by_default_rules_run_only_when_enabled(rule_id: str, tmp_path: Path) -> None:
+    bad = CATALOG.get(rule_id).bad
+    default = Linter(LintOptions()).lint_text(bad, directory=tmp_path)
+    assert rule_id not in [f.rule for f in default]
+    enabled = Linter(LintOptions(enable=frozenset({rule_id}))).lint_text(bad, directory=tmp_path)
+    assert rule_id in [f.rule for f in enabled]
 
 
 @pytest.mark.parametrize("rule_id", RULE_IDS)

@@ -20,6 +20,8 @@ class LintOptions(NamedTuple):
     """Stage to build (``--target``); the last stage when None."""
     context: Path | None = None
     """Build context directory (``--context``); the Dockerfile's directory when None."""
+    enable: frozenset[str] = frozenset()
+    """Rules that are off by default (``enabled = false`` in rules/) to run anyway; ``ALL`` for all."""
 
 
 class Mount(NamedTuple):

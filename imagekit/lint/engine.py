@@ -62,11 +62,16 @@ class Linter:
     """
 
     def __init__(self, options: LintOptions, catalog: Catalog | None = None) -> None:
-        from imagekit.lint.checks import CHECKS
+        from imagekit.lint.checks import CHECKS, OFF_BY_DEFAULT
 
         self.options = options
         self._catalog = catalog
-        self._checks = CHECKS
+        enable = options.enable
+        self._checks = tuple(
+            check
+            for rule, check in CHECKS.items()
+            if rule not in OFF_BY_DEFAULT or "ALL" in enable or rule in enable
+        )
         self._shell: ShellParser | None = None
         self._data: dict[str, dict[str, Any]] = {}
 

@@ -21,7 +21,7 @@ def lint(
     """Lint Dockerfile text (dedented by default) and return every finding."""
     if dedent:
         text = textwrap.dedent(text).lstrip("\n")
-    linter = Linter(LintOptions(target=target, context=context))
+    linter = Linter(LintOptions(target=target, context=context, enable=frozenset({"ALL"})))
     return linter.lint_text(text, "Dockerfile", directory if context is None else context)
 
 

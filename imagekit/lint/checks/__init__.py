@@ -41,4 +41,11 @@ NAMES = (
 
 MODULES: tuple[ModuleType, ...] = tuple(importlib.import_module(f"{__name__}.{n}") for n in NAMES)
 
-CHECKS: tuple[Callable[[Context], Iterable[Violation]], ...] = tuple(m.check for m in MODULES)
+#: The check of each rule, by rule id.
+CHECKS: dict[str, Callable[[Context], Iterable[Violation]]] = {m.RULE: m.check for m in MODULES}
+
+#: Rules whose modules say ``OFF_BY_DEFAULT = True`` (their rules/ entry has ``enabled = false``):
+#: they run only when a configuration or ``--enable`` selects them.
+OFF_BY_DEFAULT: frozenset[str] = frozenset(
+    m.RULE for m in MODULES if getattr(m, "OFF_BY_DEFAULT", False)
+)
