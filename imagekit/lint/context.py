@@ -22,6 +22,10 @@ class LintOptions(NamedTuple):
     """Build context directory (``--context``); the Dockerfile's directory when None."""
     enable: frozenset[str] = frozenset()
     """Rules that are off by default (``enabled = false`` in rules/) to run anyway; ``ALL`` for all."""
+    trusted_registries: tuple[str, ...] = ()
+    """Registries base images may come from (configuration); empty when none are configured."""
+    shellcheck: bool = False
+    """Also check RUN bodies with ShellCheck (``--shellcheck``)."""
 
 
 class Mount(NamedTuple):
