@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 
@@ -16,6 +17,19 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOG = load_catalog()
 RULE_IDS = [rule.id for rule in CATALOG]
 ENGINE_RULES = {"IK001"}  # reported by the engine from parse problems, not by a check module
+
+
+class _Options(TypedDict, total=False):
+    """Keyword arguments of ``tests.support.lint.lint`` that set lint options."""
+
+    trusted_registries: tuple[str, ...]
+
+
+#: Options a rule needs to apply at all, used when linting its examples (see also
+#: HADOLINT_CONFIG in tests/test_catalog.py).
+RULE_OPTIONS: dict[str, _Options] = {
+    "IK534": {"trusted_registries": ("registry.example.com",)},
+}
 
 
 def _module_name(rule_id: str) -> str:
@@ -57,13 +71,15 @@ def test_off_by_default_rules_run_only_when_enabled(rule_id: str, tmp_path: Path
 @pytest.mark.parametrize("rule_id", RULE_IDS)
 def test_bad_example_triggers_the_rule(rule_id: str, tmp_path: Path) -> None:
     rule = CATALOG.get(rule_id)
-    found = [f.rule for f in lint(rule.bad, directory=tmp_path, dedent=False)]
+    options = RULE_OPTIONS.get(rule_id, _Options())
+    found = [f.rule for f in lint(rule.bad, directory=tmp_path, dedent=False, **options)]
     assert rule_id in found, f"{rule_id} bad example gave {found}"
 
 
 @pytest.mark.parametrize("rule_id", RULE_IDS)
 def test_good_example_does_not_trigger_the_rule(rule_id: str, tmp_path: Path) -> None:
     rule = CATALOG.get(rule_id)
-    found = [f.rule for f in lint(rule.good, directory=tmp_path, dedent=False)]
+    options = RULE_OPTIONS.get(rule_id, _Options())
+    found = [f.rule for f in lint(rule.good, directory=tmp_path, dedent=False, **options)]
     assert rule_id not in found, f"{rule_id} good example gave {found}"
     assert "IK001" not in found, f"{rule_id} good example does not parse: {found}"

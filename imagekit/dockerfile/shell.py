@@ -71,6 +71,11 @@ class Command(NamedTuple):
     scoped: bool = False
     """Inside a subshell or command substitution of its script: what it changes (``cd``,
     ``export``) does not reach the commands after that group."""
+    pipeline: int = -1
+    """Elements of its pipeline that follow it: 1 for ``a`` and 0 for ``b`` in ``a | b``;
+    -1 outside a pipeline. Commands inside a subshell or ``{ }`` group that is an element
+    count as that element; a ``$(...)`` is a pipeline boundary. tree-sitter-bash reads
+    ``a | b && c`` as ``a | { b && c; }``, so ``c`` is then a last element (0) too."""
 
     @property
     def argv(self) -> tuple[str, ...]:
@@ -274,6 +279,7 @@ class _Collector:
             where_end(node.end_byte),
             0,
             scoped=_in_group(node),
+            pipeline=_pipeline_position(node),
         )
         # sh -c 'script': parse the script string too.
         name = posixpath.basename(words[0].text)
@@ -293,6 +299,7 @@ class _Collector:
         order: int,
         *,
         scoped: bool = False,
+        pipeline: int = -1,
     ) -> None:
         env_list = list(env)
         words_list = list(words)
@@ -335,6 +342,7 @@ class _Collector:
                     order,
                     tuple(wrappers),
                     scoped,
+                    pipeline,
                 ),
             )
         )
@@ -372,6 +380,27 @@ def _in_group(node: Any) -> bool:
             return True
         parent = parent.parent
     return False
+
+
+def _pipeline_position(node: Any) -> int:
+    """How many elements of the nearest enclosing pipeline follow the one holding ``node``.
+
+    -1 when no pipeline encloses it before a ``$(...)``, backticks or ``<(...)``.
+    """
+    child = node
+    parent = node.parent
+    while parent is not None:
+        if parent.type == "pipeline":
+            elements = [c for c in parent.named_children if c.type != "comment"]
+            for i, element in enumerate(elements):
+                if element.id == child.id:
+                    return len(elements) - 1 - i
+            return -1
+        if parent.type in ("command_substitution", "process_substitution"):
+            return -1
+        child = parent
+        parent = parent.parent
+    return -1
 
 
 def _dash_c_script(words: list[Word]) -> int | None:

@@ -17,11 +17,18 @@ def lint(
     directory: Path | None = None,
     context: Path | None = None,
     dedent: bool = True,
+    trusted_registries: tuple[str, ...] = (),
 ) -> list[Finding]:
     """Lint Dockerfile text (dedented by default) and return every finding."""
     if dedent:
         text = textwrap.dedent(text).lstrip("\n")
-    linter = Linter(LintOptions(target=target, context=context, enable=frozenset({"ALL"})))
+    options = LintOptions(
+        target=target,
+        context=context,
+        enable=frozenset({"ALL"}),
+        trusted_registries=trusted_registries,
+    )
+    linter = Linter(options)
     return linter.lint_text(text, "Dockerfile", directory if context is None else context)
 
 

@@ -3,7 +3,7 @@
 Every stage is judged. NAME is accepted when it is the name of an earlier stage (names
 compare without case, as BuildKit does), an index below the current stage's, or looks like
 an image reference (it holds ``/``, ``:`` or ``.``, and BuildKit pulls it). A NAME left to a
-build arg (``--from=${BASE}``) is not judged.
+build arg (``--from=${BASE}``) is not judged. The stage's own name or index is IK519's.
 """
 
 from __future__ import annotations
@@ -36,15 +36,16 @@ def _problem(name: str, stage: Stage, stages: tuple[Stage, ...], earlier: set[st
     if not name or "$" in name or any(c in name for c in "/:."):
         return None
     if name.isdigit():
-        if int(name) < stage.index:
-            return None
+        if int(name) <= stage.index:
+            return None  # an earlier stage, or this one (IK519)
         return (
             f"names stage {int(name)}, but only the stages before this one "
             f"(0 to {stage.index - 1}) can be copied from"
             if stage.index
             else "names a stage, but this is the first stage: there is none to copy from"
         )
-    if name.lower() in earlier:
+    own = stage.name is not None and stage.name.lower() == name.lower()
+    if own or name.lower() in earlier:
         return None
     later = any(s.name is not None and s.name.lower() == name.lower() for s in stages)
     if later:
