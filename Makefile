@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test demo readme bench
+.PHONY: venv test demo readme bench services services-down
 
 venv: $(STAMP)
 
@@ -13,7 +13,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
-test: venv
+# The docker engine and the base-image tools the tests use (.ci/services); `up` is a no-op
+# when they are already there. A dockerd it starts keeps running until `make services-down`.
+services:
+	bash .ci/services up
+
+services-down:
+	bash .ci/services down
+
+test: venv services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy imagekit

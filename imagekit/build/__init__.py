@@ -1,0 +1,1 @@
+"""Building base images: root file systems and the layers made from them."""

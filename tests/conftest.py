@@ -1,0 +1,20 @@
+"""Fixtures shared by the whole test suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Any]:
+    """A docker SDK client for the test engine, with the local base images present.
+
+    Fails (never skips) when the engine does not answer. The docker SDK is imported only by
+    sessions that use this fixture.
+    """
+    from tests.support import docker as support
+
+    yield from support.session()

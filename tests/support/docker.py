@@ -1,0 +1,147 @@
+"""The docker engine for tests: the `engine` fixture's client, local base images, builds and cleanup.
+
+The engine is the one `.ci/services up` starts (or any engine DOCKER_HOST points at). It is
+required: when it does not answer, the `engine` fixture fails rather than skips, so a CI
+run without an engine cannot pass by running nothing.
+
+Base images are made locally, once per engine, from this machine's busybox-static binary
+and an mmdebstrap root (imagekit.build.rootfs), and tagged with the names public images use,
+so Dockerfiles saying `FROM busybox` or `FROM debian:bookworm-slim` build unchanged and
+offline. Every image built through :func:`build` carries the :data:`LABEL` label and is
+removed at the end of the session; the base images stay cached in the engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+import pytest
+from docker.models.images import Image
+
+from imagekit.build.rootfs import busybox_rootfs, debian_rootfs, inspect_busybox
+
+#: Label put on every image the tests build, to find and remove them afterwards.
+LABEL = "org.example.imagekit.test"
+BUSYBOX_BINARY = Path("/bin/busybox")
+DEBIAN_SUITE = "bookworm"
+DEBIAN_TAG = "debian:bookworm-slim"
+
+
+def busybox_tags(version: str) -> list[str]:
+    """``busybox:latest`` plus the full and the major.minor version (``1.35.0``, ``1.35``)."""
+    short = ".".join(version.split(".")[:2])
+    return ["busybox:latest", *dict.fromkeys([f"busybox:{version}", f"busybox:{short}"])]
+
+
+def has_image(client: Any, tag: str) -> bool:
+    try:
+        client.images.get(tag)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
+
+
+def _import(client: Any, tar: Path, tags: list[str], cmd: str) -> None:
+    repository, _, tag = tags[0].partition(":")
+    client.api.import_image_from_file(
+        str(tar), repository=repository, tag=tag, changes=[f"CMD {cmd}"]
+    )
+    image = client.images.get(tags[0])
+    for other in tags[1:]:
+        other_repository, _, other_tag = other.partition(":")
+        image.tag(other_repository, other_tag)
+
+
+def ensure_base_images(client: Any) -> list[str]:
+    """Make the local base images the engine lacks; return the tags made."""
+    made: list[str] = []
+    busybox = inspect_busybox(BUSYBOX_BINARY)
+    tags = busybox_tags(busybox.version)
+    with tempfile.TemporaryDirectory(prefix="imagekit-rootfs-") as scratch:
+        if not all(has_image(client, tag) for tag in tags):
+            tar = busybox_rootfs(busybox, Path(scratch) / "busybox.tar")
+            _import(client, tar, tags, '["sh"]')
+            made += tags
+        if not has_image(client, DEBIAN_TAG):
+            tar = debian_rootfs(DEBIAN_SUITE, Path(scratch) / "debian.tar")
+            _import(client, tar, [DEBIAN_TAG], '["bash"]')
+            made.append(DEBIAN_TAG)
+    return made
+
+
+def connect() -> Any:
+    """A client for the engine in the environment, or a test failure saying how to start it."""
+    try:
+        client = docker.from_env()
+        client.ping()
+    except docker.errors.DockerException as error:
+        problem = str(error)
+    else:
+        return client
+    pytest.fail(
+        f"the docker engine does not answer ({problem}); start it with `make services` "
+        "(or `.ci/services up`), or point DOCKER_HOST at a running engine",
+        pytrace=False,
+    )
+
+
+def session() -> Iterator[Any]:
+    """The body of the session fixture `engine` (tests/conftest.py).
+
+    Yields a client with the local base images present; removes the built images after.
+    """
+    client = connect()
+    ensure_base_images(client)
+    try:
+        yield client
+    finally:
+        for image in client.images.list(filters={"label": LABEL}):
+            with contextlib.suppress(docker.errors.NotFound):
+                client.images.remove(image.id, force=True)
+        client.close()
+
+
+def build(client: Any, directory: Path, dockerfile: str | Path, tag: str) -> Image:
+    """Build ``directory`` with ``dockerfile`` (a path, or the Dockerfile's text) as ``tag``.
+
+    Host networking (the engine runs without a bridge), intermediate containers removed, and
+    the test label set so the session removes the image. A failed build fails the test with
+    the end of the build log.
+    """
+    with tempfile.TemporaryDirectory(prefix="imagekit-dockerfile-") as scratch:
+        if isinstance(dockerfile, str):
+            path = Path(scratch) / "Dockerfile"
+            path.write_text(dockerfile, encoding="utf-8")
+        else:
+            path = dockerfile.resolve()
+        try:
+            image, _ = client.images.build(
+                path=str(directory),
+                dockerfile=str(path),
+                tag=tag,
+                rm=True,
+                forcerm=True,
+                network_mode="host",
+                labels={LABEL: "1"},
+            )
+        except docker.errors.BuildError as error:
+            log = "".join(
+                str(chunk.get("stream", chunk.get("error", ""))) for chunk in error.build_log
+            )
+            pytest.fail(f"building {tag} failed: {error.msg}\n{log[-3000:]}", pytrace=False)
+    assert isinstance(image, Image)
+    return image
+
+
+def run(client: Any, image: Image | str, command: list[str]) -> str:
+    """Run ``command`` in a throw-away container of ``image`` on the host network; its stdout."""
+    reference = image.id if isinstance(image, Image) else image
+    output = client.containers.run(reference, command, network_mode="host", remove=True)
+    assert isinstance(output, bytes)
+    return output.decode()
