@@ -43,6 +43,12 @@ class InputError(ImagekitError):
     ref = "unreadable-input"
 
 
+class ImageError(InputError):
+    """An image, manifest, config or layer is malformed or does not match its digests."""
+
+    ref = "bad-image"
+
+
 class PolicyFailure(ImagekitError):
     """Findings at or above the failure threshold, or a size budget exceeded."""
 
@@ -82,6 +88,7 @@ class InternalError(ImagekitError):
 ALL_ERRORS: tuple[type[ImagekitError], ...] = (
     UsageError,
     InputError,
+    ImageError,
     PolicyFailure,
     ConfigError,
     RegistryError,

@@ -14,6 +14,7 @@ from imagekit.errors import ALL_ERRORS, ImagekitError, InputError, UsageError
 EXPECTED = {
     "UsageError": (2, "usage"),
     "InputError": (2, "unreadable-input"),
+    "ImageError": (2, "bad-image"),
     "PolicyFailure": (1, "policy-failure"),
     "ConfigError": (2, "config"),
     "RegistryError": (3, "registry"),

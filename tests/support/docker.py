@@ -145,3 +145,11 @@ def run(client: Any, image: Image | str, command: list[str]) -> str:
     output = client.containers.run(reference, command, network_mode="host", remove=True)
     assert isinstance(output, bytes)
     return output.decode()
+
+
+def save(client: Any, reference: str, path: Path) -> Path:
+    """``docker save reference`` into ``path`` through the SDK, streamed."""
+    with open(path, "wb") as out:
+        for chunk in client.api.get_image(reference, chunk_size=1 << 20):
+            out.write(chunk)
+    return path
