@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
-# The docker engine and the base-image tools the tests use (.ci/services); `up` is a no-op
-# when they are already there. A dockerd it starts keeps running until `make services-down`.
+# What the tests use (.ci/services): the docker engine, a local registry and the base-image
+# tools; `up` is a no-op when they are already there. What it starts keeps running until
+# `make services-down`.
 services:
 	bash .ci/services up
 

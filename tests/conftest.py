@@ -18,3 +18,11 @@ def engine() -> Iterator[Any]:
     from tests.support import docker as support
 
     yield from support.session()
+
+
+@pytest.fixture(scope="session")
+def registry() -> str:
+    """``HOST:PORT`` of the test registry (plain HTTP). Fails (never skips) when it does not answer."""
+    from tests.support import registry as support
+
+    return support.session()

@@ -1,0 +1,83 @@
+"""A scripted HTTP server for the parts of the registry protocol outside our reach.
+
+It stands in for a registry with a token service, or for a flaky or redirecting one:
+each request is recorded (method, path with query, headers) and answered by a function
+the test gives. The real registry covers everything else.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass(frozen=True)
+class Seen:
+    method: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def header(self, name: str) -> str | None:
+        return {k.lower(): v for k, v in self.headers.items()}.get(name.lower())
+
+
+Answer = tuple[int, dict[str, str], bytes]
+Route = Callable[[Seen], Answer]
+
+
+class Double:
+    def __init__(self, route: Route) -> None:
+        self.route = route
+        self.seen: list[Seen] = []
+        double = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _answer(self) -> None:
+                seen = Seen(self.command, self.path, dict(self.headers.items()))
+                double.seen.append(seen)
+                status, headers, body = double.route(seen)
+                self.send_response(status)
+                headers = {"Content-Length": str(len(body)), **headers}
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            do_GET = do_HEAD = do_PUT = _answer
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.address = f"127.0.0.1:{self._server.server_address[1]}"
+        self.port = int(self._server.server_address[1])
+
+    def paths(self) -> list[str]:
+        return [f"{s.method} {s.path}" for s in self.seen]
+
+
+@contextmanager
+def serve(route: Route) -> Iterator[Double]:
+    double = Double(route)
+    thread = threading.Thread(target=double._server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield double
+    finally:
+        double._server.shutdown()
+        double._server.server_close()
+        thread.join(5)
+
+
+def free_port() -> int:
+    """A port nothing listens on (free a moment ago)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
