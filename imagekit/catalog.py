@@ -31,7 +31,9 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 _HADOLINT_RE = re.compile(r"^(?:DL|SC)\d{4}$")
 _DATA_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _TEXT_KEYS = ("id", "name", "severity", "category", "summary", "why", "bad", "good", "fix")
-_KEYS = frozenset((*_TEXT_KEYS, "hadolint", "enabled"))
+_KEYS = frozenset((*_TEXT_KEYS, "hadolint", "enabled", "scope"))
+#: Who reports a rule: the Dockerfile linter, the image analyser, or both.
+SCOPES: tuple[str, ...] = ("dockerfile", "image", "both")
 
 
 class Severity(enum.Enum):
@@ -75,6 +77,8 @@ class Rule(NamedTuple):
     hadolint: tuple[str, ...]
     enabled: bool = True
     """False for rules that run only when a configuration selects them (version pinning)."""
+    scope: str = "dockerfile"
+    """``dockerfile`` (a lint check), ``image`` (the image analyser only) or ``both``."""
 
     @property
     def title(self) -> str:
@@ -94,6 +98,7 @@ class Rule(NamedTuple):
             "fix": self.fix,
             "hadolint": list(self.hadolint),
             "enabled": self.enabled,
+            "scope": self.scope,
         }
 
 
@@ -191,7 +196,7 @@ def load_rule(rule_id: str) -> Rule:
     path = os.path.join(_rules_path(), f"{key}.toml")
     if not _ID_RE.match(key) or not os.path.isfile(path):
         raise _unknown(rule_id)
-    return _parse_rule(path, _read_toml(path))
+    return parse_rule(path, _read_toml(path))
 
 
 def read_catalog(directory: Path) -> Catalog:
@@ -202,7 +207,7 @@ def read_catalog(directory: Path) -> Catalog:
     rules: dict[str, Rule] = {}
     names: dict[str, Path] = {}
     for path in files:
-        rule = _parse_rule(path, _read_toml(path))
+        rule = parse_rule(path, _read_toml(path))
         if rule.name in names:
             raise ConfigError(
                 f"rule file {path}: key 'name': {rule.name!r} is already used by {names[rule.name]}"
@@ -223,6 +228,11 @@ def load_data(name: str) -> dict[str, Any]:
     return _read_toml(path)
 
 
+def read_rule_file(path: str | Path) -> dict[str, Any]:
+    """The TOML table of one rule file; ConfigError naming the file when it cannot be read."""
+    return _read_toml(path)
+
+
 def _read_toml(path: str | Path) -> dict[str, Any]:
     import tomllib
 
@@ -235,7 +245,21 @@ def _read_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"rule file {path}: cannot be read: {err.strerror}") from None
 
 
-def _parse_rule(path: str | Path, data: dict[str, Any]) -> Rule:
+def parse_rule(
+    path: str | Path,
+    data: dict[str, Any],
+    *,
+    id_pattern: re.Pattern[str] = _ID_RE,
+    id_form: str = "IKnnn",
+    categories: tuple[str, ...] | None = CATEGORIES,
+) -> Rule:
+    """Validate the table of one rule file; ConfigError naming the file and the key.
+
+    The defaults check a catalogue entry. Rules defined elsewhere pass their own id
+    pattern (described by ``id_form`` in errors) and ``categories=None`` to accept any
+    kebab-case category.
+    """
+
     def fail(key: str, problem: str) -> ConfigError:
         return ConfigError(f"rule file {path}: key {key!r}: {problem}")
 
@@ -251,8 +275,8 @@ def _parse_rule(path: str | Path, data: dict[str, Any]) -> Rule:
             raise fail(key, "must be a non-empty string")
         text[key] = value.strip() if key not in ("bad", "good") else value
 
-    if not _ID_RE.match(text["id"]):
-        raise fail("id", f"{text['id']!r} is not of the form IKnnn")
+    if not id_pattern.match(text["id"]):
+        raise fail("id", f"{text['id']!r} is not of the form {id_form}")
     name = os.path.basename(path)
     if text["id"] != os.path.splitext(name)[0]:
         raise fail("id", f"{text['id']!r} does not match the file name {name}")
@@ -262,8 +286,11 @@ def _parse_rule(path: str | Path, data: dict[str, Any]) -> Rule:
         severity = Severity.parse(text["severity"])
     except ConfigError as err:
         raise fail("severity", err.message) from None
-    if text["category"] not in CATEGORIES:
-        raise fail("category", f"{text['category']!r} is not one of {', '.join(CATEGORIES)}")
+    if categories is None:
+        if not _NAME_RE.match(text["category"]):
+            raise fail("category", f"{text['category']!r} is not kebab-case")
+    elif text["category"] not in categories:
+        raise fail("category", f"{text['category']!r} is not one of {', '.join(categories)}")
     if "\n" in text["summary"]:
         raise fail("summary", "must be one line")
     for key in ("bad", "good"):
@@ -280,6 +307,10 @@ def _parse_rule(path: str | Path, data: dict[str, Any]) -> Rule:
     if not isinstance(enabled, bool):
         raise fail("enabled", "must be true or false")
 
+    scope = data.get("scope", "dockerfile")
+    if scope not in SCOPES:
+        raise fail("scope", f"{scope!r} is not one of {', '.join(SCOPES)}")
+
     return Rule(
         id=text["id"],
         name=text["name"],
@@ -292,6 +323,7 @@ def _parse_rule(path: str | Path, data: dict[str, Any]) -> Rule:
         fix=text["fix"],
         hadolint=tuple(hadolint),
         enabled=enabled,
+        scope=scope,
     )
 
 

@@ -47,6 +47,9 @@ PUBLIC_IDS = (
     "IK206",
     "IK207",
     "IK208",
+    "IK209",
+    "IK210",
+    "IK211",
     "IK301",
     "IK302",
     "IK401",
@@ -241,6 +244,8 @@ def _with(**changes: object) -> dict[str, object]:
         (_with(fix=None), "fix", "missing"),
         (_with(severty="info"), "severty", "unknown key"),
         (_with(bad="RUN apk add tzdata\n"), "bad", "FROM"),
+        (_with(scope="registry"), "scope", "is not one of"),
+        (_with(scope=True), "scope", "is not one of"),
     ],
 )
 def test_invalid_rule_file_names_file_and_key(

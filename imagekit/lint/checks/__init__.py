@@ -23,6 +23,7 @@ NAMES = (
     "ik206_build_tool_cache_left",
     "ik207_yum_cache_left",
     "ik208_node_dev_dependencies_shipped",
+    "ik209_go_build_cache_left",
     "ik301_executable_without_ca_bundle",
     "ik302_https_fetch_without_ca_bundle",
     "ik401_fat_base_image",
