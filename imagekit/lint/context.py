@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from imagekit.dockerfile import Dockerfile, Instruction, Stage, shipped_stages, stage_lineage
 from imagekit.dockerfile.shell import Command, Script, ShellParser
 from imagekit.dockerfile.words import parse_assignments
-from imagekit.lint.findings import Violation
+from imagekit.lint.findings import Fix, Violation
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -26,6 +26,10 @@ class LintOptions(NamedTuple):
     """Registries base images may come from (configuration); empty when none are configured."""
     shellcheck: bool = False
     """Also check RUN bodies with ShellCheck (``--shellcheck``)."""
+    rule_dirs: tuple[str, ...] = ()
+    """Directories of a team's own declarative rules (``rule-dirs`` in the configuration)."""
+    ca_bundles: tuple[Mapping[str, Any], ...] = ()
+    """Entries tried before rules/data/ca-bundles.toml (``ca-bundles`` in the configuration)."""
 
 
 class Mount(NamedTuple):
@@ -70,19 +74,21 @@ class Context:
         return shipped_stages(self.dockerfile, self.options.target)
 
     def violation(
-        self, rule: str, start: int, end: int, message: str, fixable: bool = False
+        self, rule: str, start: int, end: int, message: str, fix: Fix | None = None
     ) -> Violation:
-        return Violation(rule, start, end, message, fixable)
+        return Violation(rule, start, end, message, fix)
 
-    def at(self, rule: str, instruction: Instruction, message: str) -> Violation:
+    def at(
+        self, rule: str, instruction: Instruction, message: str, fix: Fix | None = None
+    ) -> Violation:
         """A violation covering the instruction's first line."""
         first_line_end = self.dockerfile.text.find("\n", instruction.start)
         if first_line_end == -1 or first_line_end > instruction.end:
             first_line_end = instruction.end
-        return Violation(rule, instruction.start, first_line_end, message)
+        return Violation(rule, instruction.start, first_line_end, message, fix)
 
-    def on(self, rule: str, command: Command, message: str) -> Violation:
-        return Violation(rule, command.start, command.end, message)
+    def on(self, rule: str, command: Command, message: str, fix: Fix | None = None) -> Violation:
+        return Violation(rule, command.start, command.end, message, fix)
 
     def runs(self, stage: Stage) -> Iterator[Instruction]:
         return (i for i in stage.instructions if i.keyword == "RUN")

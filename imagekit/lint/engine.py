@@ -12,11 +12,15 @@ from imagekit.dockerfile.shell import ShellParser
 from imagekit.lint.context import Context, LintOptions
 from imagekit.lint.discover import STDIN, discover
 from imagekit.lint.findings import Finding, Violation
+from imagekit.lint.policy import FilePolicy, Flags, Policies, Resolver, ca_table
+from imagekit.lint.suppress import UNIGNORABLE, suppressions
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["LintOptions", "LintResult", "Linter", "lint_paths"]
+    from imagekit.lint.shellcheck import ShellCheck
+
+__all__ = ["Flags", "LintOptions", "LintResult", "Linter", "Linters", "lint_paths"]
 
 SYNTAX_RULE = "IK001"
 MAX_BYTES = 64 * 1024 * 1024
@@ -25,29 +29,36 @@ MAX_BYTES = 64 * 1024 * 1024
 class LintResult:
     """What a lint call found, over every input."""
 
-    __slots__ = ("errors", "files", "findings")
+    __slots__ = ("errors", "failing", "files", "findings")
 
     findings: list[Finding]
     errors: list[str]
     """One line per input that could not be read; the other inputs are still linted."""
     files: int
+    failing: int
+    """Findings at or above the failure threshold of their file's policy."""
 
     def __init__(
         self,
         findings: list[Finding] | None = None,
         errors: list[str] | None = None,
         files: int = 0,
+        failing: int = 0,
     ) -> None:
         self.findings = [] if findings is None else findings
         self.errors = [] if errors is None else errors
         self.files = files
+        self.failing = failing
 
-    def _values(self) -> tuple[list[Finding], list[str], int]:
-        return self.findings, self.errors, self.files
+    def _values(self) -> tuple[list[Finding], list[str], int, int]:
+        return self.findings, self.errors, self.files, self.failing
 
     def __repr__(self) -> str:
-        findings, errors, files = self._values()
-        return f"LintResult(findings={findings!r}, errors={errors!r}, files={files!r})"
+        findings, errors, files, failing = self._values()
+        return (
+            f"LintResult(findings={findings!r}, errors={errors!r}, files={files!r}, "
+            f"failing={failing!r})"
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, LintResult):
@@ -61,7 +72,15 @@ class Linter:
     Without an explicit catalogue, only the entries of the rules that fire are read.
     """
 
-    def __init__(self, options: LintOptions, catalog: Catalog | None = None) -> None:
+    def __init__(
+        self,
+        options: LintOptions,
+        catalog: Catalog | None = None,
+        *,
+        policy: FilePolicy | None = None,
+        resolver: Resolver | None = None,
+        shell: ShellParser | None = None,
+    ) -> None:
         from imagekit.lint.checks import CHECKS, OFF_BY_DEFAULT
 
         self.options = options
@@ -72,8 +91,30 @@ class Linter:
             for rule, check in CHECKS.items()
             if rule not in OFF_BY_DEFAULT or "ALL" in enable or rule in enable
         )
-        self._shell: ShellParser | None = None
+        self._shell: ShellParser | None = shell
+        self._custom: dict[str, Rule] = {}
+        """A team's own rules, read from ``options.rule_dirs``, by id."""
+        if options.rule_dirs:
+            from imagekit.lint.custom import validate_rule_dirs
+
+            custom = validate_rule_dirs(options.rule_dirs, self.shell)
+            self._custom = dict(custom.rules)
+            self._checks += tuple(
+                check
+                for rule, check in custom.checks.items()
+                if custom.rules[rule].enabled or "ALL" in enable or rule in enable
+            )
+        self.policy = policy if policy is not None else FilePolicy(options)
+        """Ignored rules and severity overrides, applied after the checks."""
+        self.resolver = (resolver if resolver is not None else Resolver()).with_rules(self._custom)
+        """Reads rule names in inline ignore comments."""
         self._data: dict[str, dict[str, Any]] = {}
+        self.shellcheck: ShellCheck | None = None
+        """The ShellCheck pass (``--shellcheck``), None when off."""
+        if options.shellcheck:
+            from imagekit.lint.shellcheck import ShellCheck, find_shellcheck
+
+            self.shellcheck = ShellCheck(find_shellcheck())
 
     @property
     def catalog(self) -> Catalog:
@@ -82,6 +123,9 @@ class Linter:
         return self._catalog
 
     def _rule(self, rule_id: str) -> Rule:
+        custom = self._custom.get(rule_id)
+        if custom is not None:
+            return custom
         if self._catalog is not None:
             return self._catalog.get(rule_id)
         return load_rule(rule_id)
@@ -90,7 +134,10 @@ class Linter:
         """A data table, read once per linter (the checks only read it)."""
         table = self._data.get(name)
         if table is None:
-            table = self._data[name] = load_data(name)
+            table = load_data(name)
+            if name == "ca-bundles":
+                table = ca_table(table, self.options.ca_bundles)
+            self._data[name] = table
         return table
 
     @property
@@ -131,29 +178,71 @@ class Linter:
                 context = Context(dockerfile, self.shell, self.options, directory, self._load_data)
                 for check in self._checks:
                     violations.extend(check(context))
-        return [self._finding(dockerfile, v) for v in violations]
+                if self.shellcheck is not None:
+                    violations.extend(self.shellcheck.check(context))
+        return [self._finding(dockerfile, v) for v in self._kept(dockerfile, violations)]
+
+    def _kept(self, dockerfile: Dockerfile, violations: list[Violation]) -> list[Violation]:
+        """The violations that neither the policy nor an inline comment ignores."""
+        ignore = self.policy.ignore - UNIGNORABLE
+        kept = [v for v in violations if v.rule not in ignore]
+        if kept and self.policy.inline_ignores and dockerfile.comments:
+            marks = suppressions(dockerfile, self.resolver)
+            if marks:
+                kept = [v for v in kept if not marks.ignores(v.rule, v.start)]
+        return kept
 
     def _finding(self, dockerfile: Dockerfile, violation: Violation) -> Finding:
-        rule = self._rule(violation.rule)
+        if self.shellcheck is not None and self.shellcheck.owns(violation.rule):
+            rule = self.shellcheck.rule(violation.rule)
+        else:
+            rule = self._rule(violation.rule)
         span = dockerfile.span(violation.start, violation.end)
         return Finding(
             path=dockerfile.path,
             rule=rule.id,
             name=rule.name,
-            severity=rule.severity,
+            severity=self.policy.severity_of(rule.id, rule.severity),
             message=violation.message,
             line=span.line,
             column=span.column,
             end_line=span.end_line,
             end_column=span.end_column,
-            fixable=violation.fixable,
+            fix=violation.fix.located(dockerfile.span) if violation.fix else None,
         )
 
 
-def lint_paths(paths: Sequence[str], options: LintOptions, stdin: BinaryIO) -> LintResult:
-    """Lint files, directories (searched for Dockerfiles) and ``-`` (standard input)."""
+class Linters:
+    """A linter for each policy: files under different configurations lint differently."""
+
+    def __init__(self, options: LintOptions, flags: Flags | None = None) -> None:
+        self.policies = Policies(options, flags or Flags())
+        self._linters: dict[object, Linter] = {}
+        self._shell: ShellParser | None = None
+
+    def for_file(self, path: str | None, directory: str) -> Linter:
+        """The linter for the file at ``path`` (None: standard input, configured from ``directory``)."""
+        policy = self.policies.for_file(path, directory)
+        key = (policy.config, policy._replace(options=policy.options._replace(ca_bundles=())))
+        linter = self._linters.get(key)
+        if linter is None:
+            resolver = self.policies.resolver_for(policy)
+            linter = Linter(policy.options, policy=policy, resolver=resolver, shell=self._shell)
+            self._shell = linter.shell if self._shell is None else self._shell
+            self._linters[key] = linter
+        return linter
+
+
+def lint_paths(
+    paths: Sequence[str], options: LintOptions, stdin: BinaryIO, flags: Flags | None = None
+) -> LintResult:
+    """Lint files, directories (searched for Dockerfiles) and ``-`` (standard input).
+
+    Each file is linted under the configuration found from its directory upward (or the
+    one ``flags.config`` names); ``flags`` override it.
+    """
     result = LintResult()
-    linter = Linter(options)
+    linters = Linters(options, flags)
     files, errors = discover(paths)
     result.errors.extend(errors)
     for path in files:
@@ -161,6 +250,7 @@ def lint_paths(paths: Sequence[str], options: LintOptions, stdin: BinaryIO) -> L
         if path == STDIN:
             data = stdin.read(MAX_BYTES + 1)
             display = "<stdin>"
+            linter = linters.for_file(None, os.getcwd())
             directory = options.context if options.context is not None else os.getcwd()
         else:
             try:
@@ -170,12 +260,18 @@ def lint_paths(paths: Sequence[str], options: LintOptions, stdin: BinaryIO) -> L
                 result.errors.append(f"cannot read {path}: {exc.strerror or exc}")
                 continue
             display = path
-            directory = options.context if options.context is not None else _parent_dir(path)
+            parent = _parent_dir(path)
+            linter = linters.for_file(path, parent)
+            directory = options.context if options.context is not None else parent
         if len(data) > MAX_BYTES:
             result.errors.append(f"cannot lint {display}: larger than {MAX_BYTES // (1 << 20)} MiB")
             continue
         result.files += 1
-        result.findings.extend(linter.lint_bytes(data, display, directory))
+        found = linter.lint_bytes(data, display, directory)
+        floor = linter.policy.threshold_rank
+        if floor is not None:
+            result.failing += sum(1 for f in found if f.severity.rank >= floor)
+        result.findings.extend(found)
     result.findings.sort(key=lambda f: f.sort_key)
     return result
 

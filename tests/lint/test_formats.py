@@ -258,7 +258,7 @@ def test_sarif_levels_paths_and_text() -> None:
     assert [r["level"] for r in results[:4]] == ["error", "warning", "note", "note"]
     assert results[0]["message"]["text"] == NASTY
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results]
-    assert uris[-2:] == ["<stdin>", "sub/dir/Dockerfile"]
+    assert uris[-2:] == ["%3Cstdin%3E", "sub/dir/Dockerfile"]
 
 
 def test_sarif_empty_run_still_lists_rules() -> None:

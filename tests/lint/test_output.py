@@ -32,6 +32,7 @@ def test_json_fields_and_positions(findings: list[Finding]) -> None:
             "end_column",
             "end_line",
             "file",
+            "fix",
             "fixable",
             "line",
             "message",

@@ -4,6 +4,10 @@ Comments and blank lines between them do not count as a separator; any other ins
 does. RUNs that are already chained with ``&&`` or ``;`` inside still count. Two RUNs whose
 ``--mount``, ``--network`` or ``--security`` flags differ are left alone: joining them would
 give one command the other's mounts (a secret, a cache) or network.
+
+The fix (safe) joins the RUN onto the one before with ``&&`` (``edits.merge_runs``); a body
+that changes the shell for later commands (``cd``, ``export``, ``set``, ``exit``...) or whose
+``;``/``||`` would take in the other is wrapped in ``( )``, so each does what it did alone.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections.abc import Iterator
 
 from imagekit.dockerfile import Instruction
 from imagekit.lint.context import Context
+from imagekit.lint.edits import merge_fix
 from imagekit.lint.findings import Violation
 
 RULE = "IK101"
@@ -32,6 +37,7 @@ def check(ctx: Context) -> Iterator[Violation]:
                     instruction,
                     f"RUN follows the RUN on line {line} with nothing between them: "
                     "merge them into one RUN (one layer)",
+                    merge_fix(ctx, previous, instruction),
                 )
             previous = instruction
 

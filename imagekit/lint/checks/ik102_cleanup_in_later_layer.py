@@ -27,7 +27,8 @@ from typing import NamedTuple, TypeVar
 from imagekit.dockerfile import Instruction
 from imagekit.dockerfile.shell import Command
 from imagekit.lint.context import Context, normalize_path, path_covers
-from imagekit.lint.findings import Violation
+from imagekit.lint.edits import merge_fix
+from imagekit.lint.findings import Fix, Violation
 from imagekit.lint.pathfacts import (
     Step,
     clone_dir,
@@ -159,7 +160,7 @@ def _run(ctx: Context, step: Step, line: int, written: PathIndex[Written]) -> It
         if removed:
             earlier = _covered(written, removed)
             if earlier:
-                yield ctx.on(RULE, command, _message(earlier))
+                yield ctx.on(RULE, command, _message(earlier), _fix(ctx, run, earlier))
                 for w in earlier:
                     written.remove(w)
             for p in _covered(pending, removed):
@@ -207,6 +208,19 @@ def _message(earlier: list[Written]) -> str:
         "does not shrink the image: remove each in the instruction that creates it "
         "(or use a cache or bind mount, or a build stage)"
     )
+
+
+def _fix(ctx: Context, run: Instruction, earlier: list[Written]) -> Fix | None:
+    """Merge this RUN into the one right before it, when that RUN wrote all it removes."""
+    if run.index == 0:
+        return None
+    previous = ctx.dockerfile.instructions[run.index - 1]
+    if previous.keyword != "RUN":
+        return None
+    line = ctx.dockerfile.span(previous.start, previous.start).line
+    if any(w.keyword != "RUN" or w.line != line for w in earlier):
+        return None
+    return merge_fix(ctx, previous, run)
 
 
 def _mounted(ctx: Context, run: Instruction, path: str, home: str) -> bool:

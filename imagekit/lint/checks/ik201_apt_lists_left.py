@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from imagekit.lint.context import Context
+from imagekit.lint.edits import cleanup_fix
 from imagekit.lint.findings import Violation
 from imagekit.lint.shellfacts import apt_action, removes
 
@@ -26,10 +27,12 @@ def check(ctx: Context) -> Iterator[Violation]:
             if any(removes(c, LISTS) for c in commands if c.order > last):
                 continue
             first = apt[0]
+            sudo = any("sudo" in c.wrappers for c in apt)
             yield ctx.on(
                 RULE,
                 first,
                 f"`{first.name} {apt_action(first)}` leaves the package "
                 f"lists in this layer; end the same RUN with `rm -rf {LISTS}/*` "
                 "(`apt-get clean` alone does not remove them)",
+                cleanup_fix(ctx, run, [f"rm -rf {LISTS}/*"], "remove the apt lists", sudo),
             )

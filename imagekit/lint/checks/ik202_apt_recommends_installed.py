@@ -14,10 +14,16 @@ from collections.abc import Iterator
 from imagekit.dockerfile import Instruction
 from imagekit.dockerfile.shell import Command
 from imagekit.lint.context import Context
-from imagekit.lint.findings import Violation
-from imagekit.lint.shellfacts import apt_action, has_option, option_values
+from imagekit.lint.findings import Edit, Fix, FixSafety, Violation
+from imagekit.lint.shellfacts import APT_VALUE_OPTIONS, apt_action, has_option, option_values
 
 RULE = "IK202"
+CA_BUNDLE = "ca-certificates"
+#: Packages that recommend the CA bundle, which the fix then installs by name.
+NEED_CA_BUNDLE = frozenset({"curl", "wget", "git"})
+#: Packages whose only recommendation an image needs is the CA bundle: for an install of
+#: these alone (with the bundle named), dropping recommends changes nothing that matters.
+SAFE_WITHOUT_RECOMMENDS = frozenset({"curl", "wget", CA_BUNDLE})
 _FALSE = frozenset({"0", "false", "no", "off", "without", "disable"})
 _KEY = "apt::install-recommends"
 # apt.conf syntax (not the `-o key=value` form): APT::Install-Recommends "false";
@@ -49,8 +55,63 @@ def check(ctx: Context) -> Iterator[Violation]:
                     f"`{command.name} install` without --no-install-recommends also installs "
                     "recommended packages; add --no-install-recommends and name the few "
                     "you need",
+                    _fix(run, command),
                 )
             earlier.add(run)
+
+
+def _fix(run: Instruction, command: Command) -> Fix | None:
+    """Add --no-install-recommends after ``install``, and ca-certificates when a package
+    that recommends it (curl, wget, git) is installed without it.
+
+    Safe only when every package is one whose recommends an image does not need besides
+    the CA bundle; otherwise the image may lose a package something relies on (git's
+    ssh client, for one), so the fix is unsafe.
+    """
+    if run.exec_form is not None:
+        return None
+    words = command.args
+    action = next((w for w in words if w.text == "install"), None)
+    if action is None:
+        return None
+    names = [_package(p) for p in _packages(command)]
+    added = " --no-install-recommends"
+    edits: list[Edit] = []
+    adds_bundle = CA_BUNDLE not in names and not NEED_CA_BUNDLE.isdisjoint(names)
+    if adds_bundle and words[-1].end > action.end:
+        edits.append(Edit(words[-1].end, words[-1].end, f" {CA_BUNDLE}"))
+    elif adds_bundle:
+        added += f" {CA_BUNDLE}"
+    edits.insert(0, Edit(action.end, action.end, added))
+    safe = bool(names) and all(n in SAFE_WITHOUT_RECOMMENDS for n in names)
+    description = "add --no-install-recommends" + (f" and {CA_BUNDLE}" if adds_bundle else "")
+    return Fix(FixSafety.SAFE if safe else FixSafety.UNSAFE, description, tuple(edits))
+
+
+def _packages(command: Command) -> list[str]:
+    words = command.argv
+    found: list[str] = []
+    i = 0
+    seen_action = False
+    while i < len(words):
+        arg = words[i]
+        if arg in APT_VALUE_OPTIONS:
+            i += 2
+            continue
+        if not arg.startswith("-"):
+            if seen_action:
+                found.append(arg)
+            seen_action = True
+        i += 1
+    return found
+
+
+def _package(argument: str) -> str:
+    """``curl=7.88*``, ``curl:amd64`` and ``curl/bookworm`` name the package ``curl``;
+    an argument with an expansion names an unknown one (``$``)."""
+    if "$" in argument or "*" in argument.partition("=")[0]:
+        return "$"
+    return re.split(r"[=:/]", argument, maxsplit=1)[0].lower()
 
 
 def _installs(command: Command) -> bool:

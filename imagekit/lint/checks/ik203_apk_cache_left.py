@@ -5,6 +5,10 @@
 ``apk add`` has ``--no-cache``: the index the update fetched stays. A removal of
 /var/cache/apk (or its contents, or a parent) after the last such command, or a cache or
 tmpfs mount over it, keeps the layer clean.
+
+The fix (safe) ends the RUN with ``rm -rf /var/cache/apk/*``. Adding ``--no-cache``
+instead would not cover an ``apk update`` and would change where apk reads its index from;
+the removal only takes away what the rule is about.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Iterator
 
 from imagekit.dockerfile.shell import Command
 from imagekit.lint.context import Context
+from imagekit.lint.edits import cleanup_fix
 from imagekit.lint.findings import Violation
 from imagekit.lint.shellfacts import has_option, removes, subcommand
 
@@ -46,7 +51,9 @@ def check(ctx: Context) -> Iterator[Violation]:
             if any(removes(c, CACHE) for c in commands if c.order > last):
                 continue
             first = caching[0]
-            yield ctx.on(RULE, first, _message(first))
+            sudo = any("sudo" in c.wrappers for c in caching)
+            fix = cleanup_fix(ctx, run, [f"rm -rf {CACHE}/*"], "remove the apk cache", sudo)
+            yield ctx.on(RULE, first, _message(first), fix)
 
 
 def _caches(command: Command) -> bool:

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from imagekit.dockerfile import Instruction, Stage
 from imagekit.dockerfile.shell import Command
 from imagekit.lint.context import Context, normalize_path
-from imagekit.lint.findings import Violation
+from imagekit.lint.findings import Edit, Fix, FixSafety, Violation
 from imagekit.lint.shellfacts import Removals, first_positional
 
 RULE = "IK204"
@@ -78,7 +78,29 @@ def check(ctx: Context) -> Iterator[Violation]:
                     command,
                     "`pip install` keeps downloaded wheels in ~/.cache/pip; add --no-cache-dir "
                     "or set `ENV PIP_NO_CACHE_DIR=1` before it",
+                    _fix(ctx, run, command, args),
                 )
+
+
+def _fix(ctx: Context, run: Instruction, command: Command, args: Sequence[str]) -> Fix | None:
+    """Insert ``--no-cache-dir`` after ``install``: pip then neither reads nor fills a cache."""
+    if run.exec_form is not None or not ctx.script(run).shell:
+        return None
+    offset = len(command.argv) - len(args)
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in _PIP_VALUE_OPTIONS:
+            i += 2
+            continue
+        if not arg.startswith("-"):
+            break
+        i += 1
+    if i >= len(args) or args[i] != "install":
+        return None
+    word = command.args[offset + i]
+    edit = Edit(word.end, word.end, " --no-cache-dir")
+    return Fix(FixSafety.SAFE, "add --no-cache-dir to `pip install`", (edit,))
 
 
 def pip_args(command: Command) -> tuple[str, ...] | None:

@@ -14,9 +14,11 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator, Sequence
 
+from imagekit.dockerfile import Instruction
 from imagekit.dockerfile.shell import Command
 from imagekit.lint.context import Context, normalize_path
-from imagekit.lint.findings import Violation
+from imagekit.lint.edits import cleanup_fix
+from imagekit.lint.findings import Fix, Violation
 from imagekit.lint.shellfacts import (
     Removals,
     has_option,
@@ -123,7 +125,22 @@ def check(ctx: Context) -> Iterator[Violation]:
                     removals = Removals(commands, home)
                 if any(removals.after(command.order, d) for d in dirs):
                     continue
-                yield ctx.on(RULE, command, _message(tool, command, dirs))
+                yield ctx.on(
+                    RULE, command, _message(tool, command, dirs), _fix(ctx, run, command, tool)
+                )
+
+
+def _fix(ctx: Context, run: Instruction, command: Command, tool: str) -> Fix | None:
+    """End the RUN with the tool's cache clean, unless the cache was moved for this command
+    only (``--cache``, ``--cache-folder`` or an assignment before it): the clean would then
+    empty another directory."""
+    moved = ("--cache", "--cache-folder")
+    if any(a.partition("=")[0] in moved for a in command.argv):
+        return None
+    if any(key.lower() in ("npm_config_cache", "yarn_cache_folder") for key, _ in command.env):
+        return None
+    clean = "npm cache clean --force" if tool == "npm" else "yarn cache clean"
+    return cleanup_fix(ctx, run, [clean], f"clean the {tool} cache", "sudo" in command.wrappers)
 
 
 def _npm_cache(command: Command, env: dict[str, str], home: str) -> list[str]:

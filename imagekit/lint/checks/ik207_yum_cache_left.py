@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from imagekit.dockerfile.shell import Command
 from imagekit.lint.context import Context
+from imagekit.lint.edits import cleanup_fix
 from imagekit.lint.findings import Violation
 from imagekit.lint.shellfacts import positionals, removes
 
@@ -71,12 +72,21 @@ def check(ctx: Context) -> Iterator[Violation]:
             if any(_cleans(c) for c in commands if c.order > last):
                 continue
             first = changing[0]
+            manager = changing[-1].name
+            fix = cleanup_fix(
+                ctx,
+                run,
+                [f"{manager} clean all", f"rm -rf {_CACHE_OF[manager]}"],
+                f"clean the {manager} cache",
+                any("sudo" in c.wrappers for c in changing),
+            )
             yield ctx.on(
                 RULE,
                 first,
                 f"`{first.name} {_action(first)}` leaves its repository metadata in the layer; "
                 f"end the same RUN with `{first.name} clean all` "
                 f"(or `rm -rf {_CACHE_OF[first.name]}`)",
+                fix,
             )
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from imagekit.dockerfile import Instruction
 from imagekit.lint.context import Context
-from imagekit.lint.findings import Violation
+from imagekit.lint.findings import Edit, Fix, FixSafety, Violation
 from imagekit.lint.pathfacts import copy_sources
 
 RULE = "IK501"
+_ADD_ONLY_FLAGS = frozenset({"checksum", "keep-git-dir", "unpack"})
 _ARCHIVE_SUFFIXES = (
     ".tar",
     ".tgz",
@@ -56,7 +58,24 @@ def check(ctx: Context) -> Iterator[Violation]:
                 f"ADD copies {named}, which "
                 f"{'is' if len(plain) == 1 else 'are'} neither an archive to unpack nor a URL: "
                 "use COPY, which does only that",
+                _fix(ctx, instruction, len(plain) == len(parsed[0])),
             )
+
+
+def _fix(ctx: Context, instruction: Instruction, all_plain: bool) -> Fix | None:
+    """ADD becomes COPY, when every source is a plain local file and no flag is ADD's own.
+
+    Unsafe: ADD recognises a local tar archive by its content, whatever its name, and
+    unpacks it; COPY would copy such a file as it is.
+    """
+    if not all_plain or any(f.name in _ADD_ONLY_FLAGS for f in instruction.flags):
+        return None
+    keyword = ctx.dockerfile.text[instruction.start : instruction.start + 3]
+    if keyword.upper() != "ADD":
+        return None
+    copy = "copy" if keyword.islower() else "COPY"
+    edit = Edit(instruction.start, instruction.start + 3, copy)
+    return Fix(FixSafety.UNSAFE, "use COPY instead of ADD", (edit,))
 
 
 def _plain_local(source: str) -> bool:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from imagekit.dockerfile import Instruction
 from imagekit.lint.context import Context
-from imagekit.lint.findings import Violation
+from imagekit.lint.edits import logical_end
+from imagekit.lint.findings import Edit, Fix, FixSafety, Violation
 
 RULE = "IK503"
 
@@ -20,7 +22,21 @@ def check(ctx: Context) -> Iterator[Violation]:
             instruction,
             "MAINTAINER is deprecated and its field is no longer shown by tools: use "
             f"`LABEL org.opencontainers.image.authors={label}`",
+            _fix(ctx, instruction, label),
         )
+
+
+def _fix(ctx: Context, instruction: Instruction, label: str) -> Fix | None:
+    """The instruction becomes that LABEL (a one-line MAINTAINER only, so no comment inside
+    a continuation is lost). Unsafe: the image config's author field is no longer set, and
+    a tool that reads it finds nothing."""
+    source = ctx.dockerfile.text[instruction.start : instruction.end]
+    if "\n" in source or not instruction.args.strip():
+        return None
+    keyword = "label" if source[:10].islower() else "LABEL"
+    text = f"{keyword} org.opencontainers.image.authors={label}"
+    edit = Edit(instruction.start, logical_end(instruction), text)
+    return Fix(FixSafety.UNSAFE, f"use `{text}`", (edit,))
 
 
 def _quoted(author: str) -> str:

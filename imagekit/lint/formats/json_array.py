@@ -1,11 +1,35 @@
-"""A JSON array with one object per finding (the ``json`` format)."""
+"""A JSON array with one object per finding (the ``json`` format).
+
+Each object has ``file``, ``line``, ``column``, ``end_line``, ``end_column`` (1-based, the
+end one past the last character), ``rule``, ``severity``, ``message``, ``fixable`` (a
+safe or unsafe fix exists) and ``fix``: null, or ``{"safety": "safe"|"unsafe"|"display",
+"description": ..., "edits": [{"line", "column", "end_line", "end_column", "text"}]}``,
+each edit replacing its range (empty for an insertion) with ``text``.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
-from imagekit.lint.findings import Finding
+from imagekit.lint.findings import Finding, Fix
+
+
+def _fix(fix: Fix | None) -> dict[str, Any] | None:
+    if fix is None:
+        return None
+    edits = [
+        {
+            "line": e.line,
+            "column": e.column,
+            "end_line": e.end_line,
+            "end_column": e.end_column,
+            "text": e.text,
+        }
+        for e in fix.edits
+    ]
+    return {"safety": fix.safety.value, "description": fix.description, "edits": edits}
 
 
 def render(findings: Sequence[Finding]) -> str:
@@ -20,6 +44,7 @@ def render(findings: Sequence[Finding]) -> str:
             "severity": f.severity.value,
             "message": f.message,
             "fixable": f.fixable,
+            "fix": _fix(f.fix),
         }
         for f in findings
     ]

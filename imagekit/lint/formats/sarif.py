@@ -7,14 +7,16 @@ catalogue; each result names its rule by id and by index into that list.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from imagekit.catalog import Rule, explain_text, load_catalog
-from imagekit.lint.findings import Finding
+from imagekit.lint.findings import Finding, Fix
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVELS = {"error": "error", "warning": "warning", "info": "note", "style": "note"}
+_DRIVE = re.compile(r"^[A-Za-z]:/")
 
 
 def _version() -> str:
@@ -66,6 +68,31 @@ def descriptor(rule: Rule) -> dict[str, Any]:
     }
 
 
+def _outside_descriptor(f: Finding) -> dict[str, Any]:
+    return {
+        "id": f.rule,
+        "name": f.name,
+        "shortDescription": {"text": f"{f.rule} ({f.name})"},
+        "defaultConfiguration": {"level": _LEVELS[f.severity.value]},
+    }
+
+
+def artifact_uri(path: str) -> str:
+    """``path`` as the URI reference SARIF asks for: ``/`` separators, percent-encoded.
+
+    Relative paths stay relative (``a b/Dockerfile`` is ``a%20b/Dockerfile``; a colon is
+    encoded so it is not read as a scheme); absolute ones become ``file:`` URIs.
+    """
+    from urllib.parse import quote
+
+    slashed = path.replace("\\", "/")
+    if _DRIVE.match(slashed):
+        return "file:///" + slashed[:2] + quote(slashed[2:], safe="/")
+    if slashed.startswith("/"):
+        return "file://" + quote(slashed, safe="/")
+    return quote(slashed, safe="/")
+
+
 def result(f: Finding, index: int | None) -> dict[str, Any]:
     region = {
         "startLine": f.line,
@@ -82,18 +109,47 @@ def result(f: Finding, index: int | None) -> dict[str, Any]:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": f.path.replace("\\", "/")},
+                    "artifactLocation": {"uri": artifact_uri(f.path)},
                     "region": region,
                 }
             }
         ],
     }
+    if f.fix is not None:
+        item["fixes"] = [_fix(f.fix, artifact_uri(f.path))]
     return item
+
+
+def _fix(fix: Fix, uri: str) -> dict[str, Any]:
+    """A SARIF fix: one artifact change whose replacements are the edits (an insertion
+    deletes an empty region); ``properties.safety`` says whether ``--fix`` applies it."""
+    replacements = [
+        {
+            "deletedRegion": {
+                "startLine": e.line,
+                "startColumn": e.column,
+                "endLine": e.end_line,
+                "endColumn": e.end_column,
+            },
+            "insertedContent": {"text": e.text},
+        }
+        for e in fix.edits
+    ]
+    return {
+        "description": {"text": fix.description},
+        "artifactChanges": [{"artifactLocation": {"uri": uri}, "replacements": replacements}],
+        "properties": {"safety": fix.safety.value},
+    }
 
 
 def render(findings: Sequence[Finding]) -> str:
     rules = list(load_catalog())
     index = {rule.id: i for i, rule in enumerate(rules)}
+    descriptors = [descriptor(rule) for rule in rules]
+    for f in findings:
+        if f.rule not in index:  # a code from outside the catalogue (ShellCheck's SCnnnn)
+            index[f.rule] = len(descriptors)
+            descriptors.append(_outside_descriptor(f))
     log = {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -103,7 +159,7 @@ def render(findings: Sequence[Finding]) -> str:
                     "driver": {
                         "name": "imagekit",
                         "version": _version(),
-                        "rules": [descriptor(rule) for rule in rules],
+                        "rules": descriptors,
                     }
                 },
                 "results": [result(f, index.get(f.rule)) for f in findings],

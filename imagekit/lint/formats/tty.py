@@ -1,11 +1,15 @@
-"""Human-readable lines: ``file:line:column: RULE severity [name] message`` and a summary."""
+"""Human-readable lines: ``file:line:column: RULE severity [name] message`` and a summary.
+
+``[*]`` before the message marks a finding that ``--fix`` fixes; a display-only fix is
+shown on the line after its finding.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from imagekit.catalog import Severity
-from imagekit.lint.findings import Finding
+from imagekit.lint.findings import Finding, FixSafety
 
 _COLORS = {"error": "31", "warning": "33", "info": "36", "style": "35"}
 
@@ -16,6 +20,18 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}s"
 
 
+def _fixable(findings: Sequence[Finding]) -> str:
+    """``; 2 fixable with --fix, 1 more with --unsafe-fixes`` (empty when none are)."""
+    safe = sum(1 for f in findings if f.fix is not None and f.fix.safety is FixSafety.SAFE)
+    unsafe = sum(1 for f in findings if f.fix is not None and f.fix.safety is FixSafety.UNSAFE)
+    parts = []
+    if safe:
+        parts.append(f"{safe} fixable with --fix")
+    if unsafe:
+        parts.append(f"{unsafe} {'more ' if safe else ''}with --unsafe-fixes")
+    return "; " + ", ".join(parts) if parts else ""
+
+
 def render(findings: Sequence[Finding], color: bool = False, files: int = 0) -> str:
     def paint(code: str, text: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if color else text
@@ -24,7 +40,10 @@ def render(findings: Sequence[Finding], color: bool = False, files: int = 0) -> 
     for f in findings:
         where = paint("1", f"{f.path}:{f.line}:{f.column}:")
         severity = paint(_COLORS.get(f.severity.value, "0"), f.severity.value)
-        lines.append(f"{where} {paint('1', f.rule)} {severity} [{f.name}] {f.message}")
+        mark = "[*] " if f.fix is not None and f.fix.safety is FixSafety.SAFE else ""
+        lines.append(f"{where} {paint('1', f.rule)} {severity} [{f.name}] {mark}{f.message}")
+        if f.fix is not None and f.fix.safety is FixSafety.DISPLAY:
+            lines.append(f"    suggested fix: {f.fix.description}")
     counts: dict[Severity, int] = {}
     for f in findings:
         counts[f.severity] = counts.get(f.severity, 0) + 1
@@ -32,7 +51,7 @@ def render(findings: Sequence[Finding], color: bool = False, files: int = 0) -> 
         detail = ", ".join(
             _count(n, s.value) for s, n in sorted(counts.items(), key=lambda i: -i[0].rank)
         )
-        lines.append(f"{_count(len(findings), 'finding')} ({detail})")
+        lines.append(f"{_count(len(findings), 'finding')} ({detail}){_fixable(findings)}")
     elif files:
         lines.append(f"no findings in {files} file{'s' if files != 1 else ''}")
     return "\n".join(lines) + ("\n" if lines else "")
