@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test demo readme bench services services-down
+.PHONY: venv test demo readme bench bench-inspect services services-down
 
 venv: $(STAMP)
 
@@ -28,11 +28,34 @@ test: venv services
 	$(BIN)/mypy imagekit
 	$(BIN)/pytest -q
 
-# Lint the examples; findings (exit 1) are the point of the demo, so only exit codes
-# above 1 fail the target.
-demo: venv
+# Lint the examples, show a fix as a diff, then build a small example image on the local
+# engine and inspect it with a waste limit. Findings, fixes and crossed limits (exit 1) are
+# the point of the demo, so only exit codes above 1 fail the target.
+DEMO_IMAGE := imagekit-demo/busybox-cleanup:latest
+
+define DEMO_BUILD
+import sys, docker
+from tests.support.docker import ensure_base_images
+client = docker.from_env()
+ensure_base_images(client)
+client.images.build(path=sys.argv[1], tag=sys.argv[2], network_mode="host", rm=True)
+print(f"built {sys.argv[2]} from {sys.argv[1]}")
+endef
+export DEMO_BUILD
+
+demo: venv services
 	@status=0; $(BIN)/imagekit lint examples/ || status=$$?; \
 	echo "imagekit lint examples/ exited with $$status"; \
+	test $$status -le 1
+	@echo; echo '$$ imagekit lint --diff examples/python-service/Dockerfile'; \
+	status=0; $(BIN)/imagekit lint --diff examples/python-service/Dockerfile || status=$$?; \
+	echo "imagekit lint --diff exited with $$status"; \
+	test $$status -le 1
+	@echo; $(BIN)/python -c "$$DEMO_BUILD" examples/busybox-cleanup $(DEMO_IMAGE)
+	@echo; echo '$$ imagekit inspect --max-wasted-percent 10 $(DEMO_IMAGE)'; \
+	status=0; $(BIN)/imagekit inspect --isolated --max-wasted-percent 10 $(DEMO_IMAGE) \
+		|| status=$$?; \
+	echo "imagekit inspect exited with $$status"; \
 	test $$status -le 1
 
 define UPDATE_README
@@ -57,3 +80,8 @@ readme: venv
 bench: venv
 	$(BIN)/python -m compileall -q imagekit
 	$(BIN)/python bench/lint_vs_hadolint.py --markdown
+
+# Builds a ~500 MB image on the local engine (make services), so it is not part of `bench`.
+bench-inspect: venv services
+	$(BIN)/python -m compileall -q imagekit
+	$(BIN)/python bench/inspect_vs_gzip.py --markdown

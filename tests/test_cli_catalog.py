@@ -60,6 +60,7 @@ def test_rules_json_is_the_full_catalogue() -> None:
         "fix",
         "hadolint",
         "enabled",
+        "scope",
     }
 
 
@@ -212,21 +213,17 @@ class _Finding:
 
 
 @pytest.mark.parametrize(
-    ("findings", "errors", "threshold", "expected"),
+    ("findings", "errors", "failing", "expected"),
     [
-        ([], [], "warning", 0),
-        ([_Finding("IK101", Severity.INFO)], [], "warning", 0),
-        ([_Finding("IK101", Severity.INFO)], [], "info", 1),
-        ([_Finding("IK101", Severity.INFO)], [], "style", 1),
-        ([_Finding("IK201", Severity.WARNING)], [], "warning", 1),
-        ([_Finding("IK201", Severity.WARNING)], [], "error", 0),
-        ([_Finding("IK301", Severity.ERROR)], [], "none", 0),
-        ([_Finding("IK001", Severity.ERROR)], [], "none", 2),
-        ([], ["imagekit: cannot read missing/Dockerfile"], "warning", 2),
-        ([_Finding("IK201", Severity.WARNING)], ["x"], "warning", 2),
+        ([], [], 0, 0),
+        ([_Finding("IK101", Severity.INFO)], [], 0, 0),
+        ([_Finding("IK201", Severity.WARNING)], [], 1, 1),
+        ([_Finding("IK001", Severity.ERROR)], [], 0, 2),
+        ([], ["imagekit: cannot read missing/Dockerfile"], 0, 2),
+        ([_Finding("IK201", Severity.WARNING)], ["x"], 1, 2),
     ],
 )
 def test_lint_exit_code(
-    findings: list[_Finding], errors: list[str], threshold: str, expected: int
+    findings: list[_Finding], errors: list[str], failing: int, expected: int
 ) -> None:
-    assert lint_exit_code(findings, errors, threshold) == expected
+    assert lint_exit_code(findings, errors, failing) == expected
