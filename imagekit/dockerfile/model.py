@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import bisect
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple, TypeVar
 
 from imagekit.dockerfile.source import LineIndex, Problem, Span
+
+T = TypeVar("T")
 
 KNOWN_INSTRUCTIONS = frozenset(
     {
@@ -240,6 +243,14 @@ class Dockerfile:
 
     def span(self, start: int, end: int) -> Span:
         return self.lines.span(start, end)
+
+    def derived(self, key: str, compute: Callable[[], T]) -> T:
+        """A table derived from the file, computed once: ``compute()`` the first time."""
+        if key in self._cache:
+            return self._cache[key]  # type: ignore[return-value]
+        value = compute()
+        self._cache[key] = value
+        return value
 
     def stage_of(self, instruction: Instruction) -> Stage | None:
         cached = self._cache.get("stage_of")

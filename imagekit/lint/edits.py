@@ -66,13 +66,27 @@ def style(dockerfile: Dockerfile, *preferred: Instruction) -> Style:
         end = text.find("\n")
     newline = "\r\n" if end > 0 and text[end - 1] == "\r" else "\n"
     escape = dockerfile.escape
-    candidates = [*preferred, *(i for i in dockerfile.instructions if i.keyword == "RUN")]
-    for instruction in candidates:
+    found = None
+    for instruction in preferred:
         found = _instruction_style(text, instruction, escape)
         if found is not None:
-            indent, before, leading = found
-            return Style(escape, newline, indent, before, leading)
+            break
+    else:
+        found = dockerfile.derived("edits.run-style", lambda: _file_style(dockerfile))
+    if found is not None:
+        indent, before, leading = found
+        return Style(escape, newline, indent, before, leading)
     return Style(escape, newline, "    ", " ", True)
+
+
+def _file_style(dockerfile: Dockerfile) -> tuple[str, str, bool] | None:
+    """The style of the file's first RUN that has continuation lines."""
+    for instruction in dockerfile.instructions:
+        if instruction.keyword == "RUN":
+            found = _instruction_style(dockerfile.text, instruction, dockerfile.escape)
+            if found is not None:
+                return found
+    return None
 
 
 def _instruction_style(
