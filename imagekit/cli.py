@@ -609,7 +609,7 @@ def build_cli() -> click.Group:
         """Lint Dockerfiles. PATHS are files or directories; `-` reads standard input.
 
         Exit status: 0 clean, 1 findings at or above the failure threshold,
-        2 a file could not be read or parsed (IK001).
+        2 a file could not be read or parsed (IK001), or the configuration is invalid.
 
         \b
         --fix applies the safe fixes and writes each changed file in place; the findings
