@@ -15,11 +15,12 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from imagekit.catalog import Catalog, Rule, Severity, load_catalog, load_rule
-from imagekit.config import files, schema
+from imagekit.config import files
 from imagekit.errors import ConfigError, UsageError
 from imagekit.lint.context import LintOptions
 
 if TYPE_CHECKING:
+    from imagekit.config import schema
     from imagekit.config.schema import LintSettings, ProjectConfig
 
 _ID = re.compile(r"^IK\d{3}$", re.IGNORECASE)
@@ -255,6 +256,8 @@ def validate_file(
 
     With ``examples``, each custom rule's bad and good example is also checked.
     """
+    from imagekit.config import schema
+
     if not os.path.isfile(path):
         raise ConfigError(f"configuration file {path} not found")
     document = files.read(path)
@@ -312,6 +315,8 @@ def check_configs(paths: Sequence[str]) -> tuple[list[str], list[schema.Problem]
 
 def _problem_from_error(path: str, message: str) -> schema.Problem:
     """``FILE:LINE: text`` (or ``FILE: text``) from a loader's error, as a Problem."""
+    from imagekit.config import schema
+
     match = re.match(rf"^{re.escape(path)}:(\d+): (.*)$", message)
     if match:
         return schema.Problem(path, int(match.group(1)), match.group(2))
