@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 from imagekit.errors import ImageError, InputError, UsageError
 from imagekit.oci import mediatype
-from imagekit.oci.compress import decompress, detect
+from imagekit.oci.compress import detect
 from imagekit.oci.config import ImageConfig, parse_config
 from imagekit.oci.digest import CHUNK, Digest, Hasher
-from imagekit.oci.image import Image, Layer
+from imagekit.oci.image import BlobLayer, HeldImage, Image
 from imagekit.oci.manifest import Descriptor, Manifest
 
 if TYPE_CHECKING:
@@ -125,10 +125,10 @@ def _normal_name(name: str) -> str:
     return posixpath.normpath(name.lstrip("/")).removeprefix("./")
 
 
-class ArchiveLayer:
+class ArchiveLayer(BlobLayer):
     """A layer in a ``docker save`` archive."""
 
-    __slots__ = ("_compression", "_descriptor", "_diff_id", "_digest", "_member", "_path", "_what")
+    __slots__ = ("_compression", "_descriptor", "_digest", "_member", "_path")
 
     def __init__(
         self,
@@ -139,12 +139,11 @@ class ArchiveLayer:
         digest: Digest | None,
         what: str,
     ) -> None:
+        super().__init__(diff_id, what)
         self._path = path
         self._member = member
-        self._diff_id = diff_id
         self._compression = compression
         self._digest = digest
-        self._what = what
         self._descriptor: Descriptor | None = None
 
     @property
@@ -163,26 +162,17 @@ class ArchiveLayer:
             self._descriptor = Descriptor(media_type, digest, self._member.size)
         return self._descriptor
 
-    @property
-    def diff_id(self) -> Digest:
-        return self._diff_id
+    def _blob_compression(self) -> str:
+        return self._compression
 
-    @property
-    def size(self) -> int | None:
-        return self._member.size if self._compression else None
-
-    @property
-    def uncompressed_size(self) -> int | None:
-        return None if self._compression else self._member.size
+    def _blob_size(self) -> int:
+        return self._member.size
 
     def open_blob(self) -> BinaryIO:
         return Section(self._path, self._member.offset, self._member.size)  # type: ignore[return-value]
 
-    def open(self) -> BinaryIO:
-        return decompress(self.open_blob(), self._compression, self._what)
 
-
-class ArchiveImage:
+class ArchiveImage(HeldImage):
     """An image read from a ``docker save`` archive (or the engine's save stream)."""
 
     def __init__(
@@ -192,32 +182,14 @@ class ArchiveImage:
         layers: tuple[ArchiveLayer, ...],
         on_close: Callable[[], None] | None = None,
     ) -> None:
-        self._name = name
-        self._config = config
-        self._layers = layers
+        super().__init__(name, None, config, layers)
         self._on_close = on_close
-        self._manifest: Manifest | None = None
 
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def manifest(self) -> Manifest:
+    def _make_manifest(self) -> Manifest:
         """A Docker schema 2 manifest made from the archive (the archive stores none)."""
-        if self._manifest is None:
-            config = Descriptor(mediatype.DOCKER_CONFIG, self._config.digest, len(self._config.raw))
-            layers = tuple(layer.descriptor for layer in self._layers)
-            self._manifest = Manifest(mediatype.DOCKER_MANIFEST, config, layers)
-        return self._manifest
-
-    @property
-    def config(self) -> ImageConfig:
-        return self._config
-
-    @property
-    def layers(self) -> tuple[Layer, ...]:
-        return self._layers
+        config = Descriptor(mediatype.DOCKER_CONFIG, self._config.digest, len(self._config.raw))
+        layers = tuple(layer.descriptor for layer in self._layers)
+        return Manifest(mediatype.DOCKER_MANIFEST, config, layers)
 
     @property
     def digest(self) -> Digest | None:
@@ -227,12 +199,6 @@ class ArchiveImage:
         if self._on_close is not None:
             callback, self._on_close = self._on_close, None
             callback()
-
-    def __enter__(self) -> ArchiveImage:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def normal_reference(reference: str) -> str:

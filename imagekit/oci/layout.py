@@ -19,10 +19,10 @@ from typing import Any, BinaryIO
 
 from imagekit.errors import ImageError, InputError
 from imagekit.oci import mediatype
-from imagekit.oci.compress import COMPRESSIONS, compress, decompress
+from imagekit.oci.compress import COMPRESSIONS, compress
 from imagekit.oci.config import ImageConfig, parse_config
 from imagekit.oci.digest import CHUNK, Digest, Hasher
-from imagekit.oci.image import Image, Layer
+from imagekit.oci.image import BlobLayer, HeldImage, Image, layer_pairs
 from imagekit.oci.manifest import Descriptor, Index, Manifest, Platform, load_json, parse
 
 REF_NAME = "org.opencontainers.image.ref.name"
@@ -36,36 +36,19 @@ def blob_path(directory: Path, digest: Digest) -> Path:
     return directory / "blobs" / digest.algorithm / digest.hex
 
 
-class LayoutLayer:
+class LayoutLayer(BlobLayer):
     """A layer blob of an OCI layout."""
 
-    __slots__ = ("_descriptor", "_diff_id", "_path", "_what")
+    __slots__ = ("_descriptor", "_path")
 
     def __init__(self, path: Path, descriptor: Descriptor, diff_id: Digest, what: str) -> None:
+        super().__init__(diff_id, what)
         self._path = path
         self._descriptor = descriptor
-        self._diff_id = diff_id
-        self._what = what
 
     @property
     def descriptor(self) -> Descriptor:
         return self._descriptor
-
-    @property
-    def diff_id(self) -> Digest:
-        return self._diff_id
-
-    @property
-    def size(self) -> int | None:
-        if mediatype.compression(self._descriptor.media_type):
-            return self._descriptor.size
-        return None
-
-    @property
-    def uncompressed_size(self) -> int | None:
-        if mediatype.compression(self._descriptor.media_type):
-            return None
-        return self._descriptor.size
 
     def open_blob(self) -> BinaryIO:
         try:
@@ -73,12 +56,8 @@ class LayoutLayer:
         except FileNotFoundError:
             raise ImageError(f"{self._what}: blob {self._descriptor.digest} is missing") from None
 
-    def open(self) -> BinaryIO:
-        compression = mediatype.compression(self._descriptor.media_type)
-        return decompress(self.open_blob(), compression, self._what)
 
-
-class LayoutImage:
+class LayoutImage(HeldImage):
     """An image read from an OCI layout."""
 
     def __init__(
@@ -88,39 +67,7 @@ class LayoutImage:
         config: ImageConfig,
         layers: tuple[LayoutLayer, ...],
     ) -> None:
-        self._name = name
-        self._manifest = manifest
-        self._config = config
-        self._layers = layers
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def manifest(self) -> Manifest:
-        return self._manifest
-
-    @property
-    def config(self) -> ImageConfig:
-        return self._config
-
-    @property
-    def layers(self) -> tuple[Layer, ...]:
-        return self._layers
-
-    @property
-    def digest(self) -> Digest | None:
-        return self._manifest.digest
-
-    def close(self) -> None:
-        """Nothing to release: layer readers are opened and closed by their callers."""
-
-    def __enter__(self) -> LayoutImage:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        super().__init__(name, manifest, config, layers)
 
 
 def _read_blob(directory: Path, descriptor: Descriptor, what: str) -> bytes:
@@ -215,13 +162,8 @@ def _image(root: Path, descriptor: Descriptor, what: str) -> LayoutImage:
     if not isinstance(manifest, Manifest):
         raise ImageError(f"{what}: {descriptor.digest} is not a manifest")
     config = parse_config(_read_blob(root, manifest.config, f"{what} config"), f"{what} config")
-    if len(manifest.layers) != len(config.diff_ids):
-        raise ImageError(
-            f"{what}: the manifest lists {len(manifest.layers)} layers, the config "
-            f"{len(config.diff_ids)} diff_ids"
-        )
     layers = []
-    for i, (layer, diff_id) in enumerate(zip(manifest.layers, config.diff_ids, strict=True)):
+    for i, layer, diff_id in layer_pairs(manifest, config, what):
         if not mediatype.is_layer(layer.media_type):
             raise ImageError(f"{what}: layer {i} has the unsupported media type {layer.media_type}")
         path = blob_path(root, layer.digest)

@@ -16,10 +16,9 @@ from typing import BinaryIO
 
 from imagekit.errors import ImageError
 from imagekit.oci import mediatype
-from imagekit.oci.compress import decompress
-from imagekit.oci.config import ImageConfig, parse_config
+from imagekit.oci.config import parse_config
 from imagekit.oci.digest import Digest
-from imagekit.oci.image import Image, Layer
+from imagekit.oci.image import BlobLayer, HeldImage, Image, layer_pairs
 from imagekit.oci.manifest import Descriptor, Index, Manifest, Platform, parse
 from imagekit.registry import reference as references
 from imagekit.registry.auth import Credentials
@@ -33,10 +32,10 @@ DEFAULT_PLATFORM = Platform("linux", "amd64")
 _MAX_NESTING = 2
 
 
-class RegistryLayer:
+class RegistryLayer(BlobLayer):
     """One layer of a registry image; nothing is downloaded until it is opened."""
 
-    __slots__ = ("_client", "_descriptor", "_diff_id", "_repository", "_what")
+    __slots__ = ("_client", "_descriptor", "_repository")
 
     def __init__(
         self,
@@ -46,19 +45,14 @@ class RegistryLayer:
         diff_id: Digest,
         what: str,
     ) -> None:
+        super().__init__(diff_id, what)
         self._client = client
         self._repository = repository
         self._descriptor = descriptor
-        self._diff_id = diff_id
-        self._what = what
 
     @property
     def descriptor(self) -> Descriptor:
         return self._descriptor
-
-    @property
-    def diff_id(self) -> Digest:
-        return self._diff_id
 
     @property
     def size(self) -> int | None:
@@ -73,17 +67,16 @@ class RegistryLayer:
             self._repository, self._descriptor.digest, self._descriptor.size
         )
 
-    def open(self) -> BinaryIO:
+    def _blob_compression(self) -> str:
         try:
-            compression = mediatype.compression(self._descriptor.media_type)
+            return mediatype.compression(self._descriptor.media_type)
         except KeyError:
             raise ImageError(
                 f"{self._what}: {self._descriptor.media_type!r} is not a layer media type"
             ) from None
-        return decompress(self.open_blob(), compression, self._what)
 
 
-class RegistryImage:
+class RegistryImage(HeldImage):
     """An image in a registry, resolved to one manifest (see the module's docs)."""
 
     def __init__(
@@ -91,58 +84,32 @@ class RegistryImage:
     ) -> None:
         self.reference = ref
         self._client = client
-        self._name = f"{SCHEME}{ref}"
+        name = f"{SCHEME}{ref}"
         fetched = client.get_manifest(ref.repository, ref.identifier)
         #: The index the reference named, when it named one (else None).
         self.index: Index | None = None
         #: The digest of what the reference names: the index's, or the manifest's.
         self.reference_digest = fetched.digest
-        document = parse(fetched.raw, fetched.media_type or None, what=self._name)
+        document = parse(fetched.raw, fetched.media_type or None, what=name)
         for _ in range(_MAX_NESTING):
             if not isinstance(document, Index):
                 break
             self.index = self.index or document
-            chosen = choose(document, platform, self._name)
+            chosen = choose(document, platform, name)
             fetched = client.get_manifest(ref.repository, str(chosen.digest))
             if fetched.digest != chosen.digest:
-                raise ImageError(
-                    f"{self._name}: the index lists {chosen.digest}, got {fetched.digest}"
-                )
-            document = parse(fetched.raw, chosen.media_type, what=f"{self._name}@{chosen.digest}")
+                raise ImageError(f"{name}: the index lists {chosen.digest}, got {fetched.digest}")
+            document = parse(fetched.raw, chosen.media_type, what=f"{name}@{chosen.digest}")
         if not isinstance(document, Manifest):
-            raise ImageError(f"{self._name}: indexes nested deeper than {_MAX_NESTING} levels")
-        self._manifest = document
+            raise ImageError(f"{name}: indexes nested deeper than {_MAX_NESTING} levels")
         self._digest = fetched.digest
-        config = document.config
-        raw_config = client.read_blob(ref.repository, config.digest, config.size)
-        self._config = parse_config(raw_config, what=f"{self._name} config")
-        if len(self._config.diff_ids) != len(document.layers):
-            raise ImageError(
-                f"{self._name}: the manifest lists {len(document.layers)} layers, "
-                f"the config {len(self._config.diff_ids)} diff_ids"
-            )
-        self._layers = tuple(
-            RegistryLayer(client, ref.repository, layer, diff_id, f"{self._name} layer {i}")
-            for i, (layer, diff_id) in enumerate(
-                zip(document.layers, self._config.diff_ids, strict=True)
-            )
+        raw_config = client.read_blob(ref.repository, document.config.digest, document.config.size)
+        config = parse_config(raw_config, what=f"{name} config")
+        layers = tuple(
+            RegistryLayer(client, ref.repository, layer, diff_id, f"{name} layer {i}")
+            for i, layer, diff_id in layer_pairs(document, config, name)
         )
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def manifest(self) -> Manifest:
-        return self._manifest
-
-    @property
-    def config(self) -> ImageConfig:
-        return self._config
-
-    @property
-    def layers(self) -> tuple[Layer, ...]:
-        return self._layers
+        super().__init__(name, document, config, layers)
 
     @property
     def digest(self) -> Digest | None:

@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from typing import BinaryIO, NamedTuple
 
 from imagekit.oci import mediatype
-from imagekit.oci.compress import compressor, decompress
-from imagekit.oci.config import ImageConfig, parse_config
+from imagekit.oci.compress import compressor
+from imagekit.oci.config import parse_config
 from imagekit.oci.digest import Digest
+from imagekit.oci.image import BlobLayer, HeldImage
 from imagekit.oci.manifest import Descriptor, Manifest
 
 
@@ -89,7 +90,7 @@ def tar(*members: Member, format: int = tarfile.PAX_FORMAT) -> bytes:
     return out.getvalue()
 
 
-class MemoryLayer:
+class MemoryLayer(BlobLayer):
     """A layer of tar bytes, stored gzip- or zstd-compressed, or plain (``compression=""``)."""
 
     def __init__(self, data: bytes, compression: str = "gzip", diff_id: Digest | None = None):
@@ -102,20 +103,19 @@ class MemoryLayer:
             self.blob = engine.compress(data) + engine.flush()
         else:
             self.blob = data
-        self._diff_id = diff_id or Digest.of_bytes(data)
+        diff_id = diff_id or Digest.of_bytes(data)
+        super().__init__(diff_id, f"layer {diff_id}")
 
     @property
     def descriptor(self) -> Descriptor:
         media = mediatype.layer_type(self.compression, docker=False)
         return Descriptor(media, Digest.of_bytes(self.blob), len(self.blob))
 
-    @property
-    def diff_id(self) -> Digest:
-        return self._diff_id
+    def _blob_compression(self) -> str:
+        return self.compression
 
-    @property
-    def size(self) -> int | None:
-        return len(self.blob) if self.compression else None
+    def _blob_size(self) -> int:
+        return len(self.blob)
 
     @property
     def uncompressed_size(self) -> int | None:
@@ -124,11 +124,8 @@ class MemoryLayer:
     def open_blob(self) -> BinaryIO:
         return io.BytesIO(self.blob)
 
-    def open(self) -> BinaryIO:
-        return decompress(self.open_blob(), self.compression, f"layer {self._diff_id}")
 
-
-class MemoryImage:
+class MemoryImage(HeldImage):
     """An image of :class:`MemoryLayer` values; ``history`` gives each layer's created_by."""
 
     def __init__(
@@ -137,49 +134,30 @@ class MemoryImage:
         history: Sequence[str] = (),
         name: str = "memory:test",
     ) -> None:
-        self._layers = tuple(
+        held = tuple(
             layer if isinstance(layer, MemoryLayer) else MemoryLayer(layer) for layer in layers
         )
-        self._name = name
         entries = [{"created_by": "ENV A=1", "empty_layer": True}]
         entries += [{"created_by": text} for text in history]
         raw = json.dumps(
             {
                 "architecture": "amd64",
                 "os": "linux",
-                "rootfs": {"type": "layers", "diff_ids": [str(x.diff_id) for x in self._layers]},
+                "rootfs": {"type": "layers", "diff_ids": [str(x.diff_id) for x in held]},
                 "history": entries,
             }
         ).encode()
-        self._config = parse_config(raw)
-        self._manifest = Manifest(
+        manifest = Manifest(
             mediatype.OCI_MANIFEST,
             Descriptor(mediatype.OCI_CONFIG, Digest.of_bytes(raw), len(raw)),
-            tuple(layer.descriptor for layer in self._layers),
+            tuple(layer.descriptor for layer in held),
         )
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def manifest(self) -> Manifest:
-        return self._manifest
-
-    @property
-    def config(self) -> ImageConfig:
-        return self._config
+        super().__init__(name, manifest, parse_config(raw), held)
+        self._memory_layers = held
 
     @property
     def layers(self) -> tuple[MemoryLayer, ...]:
-        return self._layers
-
-    @property
-    def digest(self) -> Digest | None:
-        return self._manifest.digest
-
-    def close(self) -> None:
-        pass
+        return self._memory_layers
 
 
 def image(*layers: Sequence[Member], compression: str = "gzip") -> MemoryImage:
