@@ -517,9 +517,7 @@ def build_cli() -> click.Group:
             headers = ("id", "name", "severity", "category", "summary", "hadolint")
             click.echo(tabulate(rows, headers=headers, tablefmt="simple"))
 
-    @cli.command()
-    @click.argument("rule")
-    @click.option(
+    text_or_json = click.option(
         "--format",
         "fmt",
         type=click.Choice(["text", "json"]),
@@ -527,6 +525,10 @@ def build_cli() -> click.Group:
         show_default=True,
         help="Output format.",
     )
+
+    @cli.command()
+    @click.argument("rule")
+    @text_or_json
     def explain(rule: str, fmt: str) -> None:
         """Explain RULE, given by id (IK201) or name (apt-lists-left)."""
         import json
@@ -541,14 +543,7 @@ def build_cli() -> click.Group:
 
     @cli.command("validate-config")
     @click.argument("paths", nargs=-1)
-    @click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(["text", "json"]),
-        default="text",
-        show_default=True,
-        help="Output format.",
-    )
+    @text_or_json
     def validate_config(paths: tuple[str, ...], fmt: str) -> None:
         """Check configuration files: unknown keys, bad values and unknown rules, with lines.
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, BinaryIO
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 from imagekit.catalog import Catalog, Rule, load_catalog, load_data, load_rule
 from imagekit.dockerfile import Dockerfile, parse_bytes, target_stage
@@ -245,35 +245,53 @@ def lint_paths(
     linters = Linters(options, flags)
     files, errors = discover(paths)
     result.errors.extend(errors)
-    for path in files:
-        directory: Path | str
-        if path == STDIN:
-            data = stdin.read(MAX_BYTES + 1)
-            display = "<stdin>"
-            linter = linters.for_file(None, os.getcwd())
-            directory = options.context if options.context is not None else os.getcwd()
-        else:
-            try:
-                with open(path, "rb") as handle:
-                    data = handle.read(MAX_BYTES + 1)
-            except OSError as exc:
-                result.errors.append(f"cannot read {path}: {exc.strerror or exc}")
-                continue
-            display = path
-            parent = _parent_dir(path)
-            linter = linters.for_file(path, parent)
-            directory = options.context if options.context is not None else parent
-        if len(data) > MAX_BYTES:
-            result.errors.append(f"cannot lint {display}: larger than {MAX_BYTES // (1 << 20)} MiB")
-            continue
+    for source in read_sources(files, stdin, result.errors):
+        linter = linters.for_file(source.path, source.parent)
+        directory = options.context if options.context is not None else source.parent
         result.files += 1
-        found = linter.lint_bytes(data, display, directory)
+        found = linter.lint_bytes(source.data, source.display, directory)
         floor = linter.policy.threshold_rank
         if floor is not None:
             result.failing += sum(1 for f in found if f.severity.rank >= floor)
         result.findings.extend(found)
     result.findings.sort(key=lambda f: f.sort_key)
     return result
+
+
+class Source(NamedTuple):
+    """One Dockerfile read for linting or fixing."""
+
+    data: bytes
+    display: str
+    """The name shown in findings: the path, or ``<stdin>``."""
+    path: str | None
+    """None for standard input."""
+    parent: str
+    """The file's directory (the working directory for standard input)."""
+
+
+def read_sources(files: Sequence[str], stdin: BinaryIO, errors: list[str]) -> Iterator[Source]:
+    """Read discovered files (``-`` is standard input) in order.
+
+    A file that cannot be read or is larger than ``MAX_BYTES`` is skipped and a message
+    naming it is appended to ``errors``.
+    """
+    for path in files:
+        if path == STDIN:
+            data = stdin.read(MAX_BYTES + 1)
+            source = Source(data, "<stdin>", None, os.getcwd())
+        else:
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read(MAX_BYTES + 1)
+            except OSError as exc:
+                errors.append(f"cannot read {path}: {exc.strerror or exc}")
+                continue
+            source = Source(data, path, path, _parent_dir(path))
+        if len(data) > MAX_BYTES:
+            errors.append(f"cannot lint {source.display}: larger than {MAX_BYTES // (1 << 20)} MiB")
+            continue
+        yield source
 
 
 def _parent_dir(path: str) -> str:

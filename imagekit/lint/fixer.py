@@ -16,8 +16,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
-from imagekit.lint.discover import STDIN, discover
-from imagekit.lint.engine import MAX_BYTES, SYNTAX_RULE, Linter, _parent_dir
+from imagekit.lint.discover import discover
+from imagekit.lint.engine import SYNTAX_RULE, Linter, read_sources
 from imagekit.lint.findings import Edit, Finding, FixSafety
 
 if TYPE_CHECKING:
@@ -174,28 +174,10 @@ def fix_paths(
     """
     files, errors = discover(paths)
     run = FixRun([], list(errors), 0)
-    for path in files:
-        directory: Path | str
-        if path == STDIN:
-            data = stdin.read(MAX_BYTES + 1)
-            display = "<stdin>"
-            linter = linter_for(None, os.getcwd())
-            directory = options.context if options.context is not None else os.getcwd()
-        else:
-            try:
-                with open(path, "rb") as handle:
-                    data = handle.read(MAX_BYTES + 1)
-            except OSError as exc:
-                run.errors.append(f"cannot read {path}: {exc.strerror or exc}")
-                continue
-            display = path
-            parent = _parent_dir(path)
-            linter = linter_for(path, parent)
-            directory = options.context if options.context is not None else parent
-        if len(data) > MAX_BYTES:
-            run.errors.append(f"cannot lint {display}: larger than {MAX_BYTES // (1 << 20)} MiB")
-            continue
-        fixed = fix_bytes(linter, data, display, directory, unsafe)
+    for source in read_sources(files, stdin, run.errors):
+        linter = linter_for(source.path, source.parent)
+        directory = options.context if options.context is not None else source.parent
+        fixed = fix_bytes(linter, source.data, source.display, directory, unsafe)
         run.files.append(fixed)
         floor = linter.policy.threshold_rank
         if floor is not None:

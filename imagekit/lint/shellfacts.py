@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import NamedTuple
 
+from imagekit.dockerfile import Instruction
 from imagekit.dockerfile.shell import Command
-from imagekit.lint.context import normalize_path, path_covers
+from imagekit.lint.context import Context, normalize_path, path_covers
 from imagekit.lint.pathindex import Marks
 
 
@@ -128,3 +130,21 @@ class Removals:
         """True when a command after position ``order`` deletes ``path`` (``removes``)."""
         latest = self._latest.over(normalize_path(path, self._home))
         return latest is not None and latest > order
+
+
+class ShippedRun(NamedTuple):
+    """A RUN of a shipped stage with its commands, the environment before it and HOME."""
+
+    run: Instruction
+    commands: tuple[Command, ...]
+    env: dict[str, str]
+    home: str
+
+
+def shipped_runs(ctx: Context) -> Iterator[ShippedRun]:
+    """Every RUN of the stages that end up in the target image, in order."""
+    for stage in ctx.shipped:
+        for run in ctx.runs(stage):
+            yield ShippedRun(
+                run, ctx.commands(run), ctx.env_before(stage, run), ctx.home(stage, run)
+            )

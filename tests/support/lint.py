@@ -47,3 +47,14 @@ def run_spans(
 ) -> list[tuple[int, int, int]]:
     """``(line, column, end_column)`` of each finding of ``rule`` for one RUN after ``base``."""
     return [(f.line, f.column, f.end_column) for f in hits(base + run + "\n", rule, dedent=False)]
+
+
+def listed_names(rule: str, run: str, base: str = "FROM debian:bookworm-slim\n") -> list[str]:
+    """The backquoted names the one finding of ``rule`` lists for one RUN after ``base``.
+
+    For messages of the form "... without a version for `a`, `b`: advice".
+    """
+    found = hits(base + run + "\n", rule, dedent=False)
+    assert len(found) == 1, found
+    listed = found[0].message.split(" without a version for ", 1)[1].split(": ", 1)[0]
+    return [name.strip("`") for name in listed.split(", ")]

@@ -24,6 +24,7 @@ from imagekit.lint.shellfacts import (
     has_option,
     option_values,
     positionals,
+    shipped_runs,
     subcommand,
 )
 
@@ -99,35 +100,29 @@ def yarn_adds(command: Command) -> bool:
 
 
 def check(ctx: Context) -> Iterator[Violation]:
-    for stage in ctx.shipped:
-        for run in ctx.runs(stage):
-            commands = ctx.commands(run)
-            env = ctx.env_before(stage, run)
-            home = ctx.home(stage, run)
-            removals: Removals | None = None
-            last_clean: dict[str, int] = {}  # per tool: the order of its last cache clean
-            for command in commands:
-                if npm_install(command):
-                    tool, dirs = "npm", _npm_cache(command, env, home)
-                elif yarn_install(command) or yarn_adds(command):
-                    tool, dirs = "yarn", _yarn_cache(command, env, home)
-                else:
-                    continue
-                if any(ctx.cache_mounted(run, d, home) for d in dirs):
-                    continue
-                if tool not in last_clean:
-                    last_clean[tool] = max(
-                        (c.order for c in commands if _cleans(c, tool)), default=-1
-                    )
-                if last_clean[tool] > command.order:
-                    continue
-                if removals is None:
-                    removals = Removals(commands, home)
-                if any(removals.after(command.order, d) for d in dirs):
-                    continue
-                yield ctx.on(
-                    RULE, command, _message(tool, command, dirs), _fix(ctx, run, command, tool)
-                )
+    for run, commands, env, home in shipped_runs(ctx):
+        removals: Removals | None = None
+        last_clean: dict[str, int] = {}  # per tool: the order of its last cache clean
+        for command in commands:
+            if npm_install(command):
+                tool, dirs = "npm", _npm_cache(command, env, home)
+            elif yarn_install(command) or yarn_adds(command):
+                tool, dirs = "yarn", _yarn_cache(command, env, home)
+            else:
+                continue
+            if any(ctx.cache_mounted(run, d, home) for d in dirs):
+                continue
+            if tool not in last_clean:
+                last_clean[tool] = max((c.order for c in commands if _cleans(c, tool)), default=-1)
+            if last_clean[tool] > command.order:
+                continue
+            if removals is None:
+                removals = Removals(commands, home)
+            if any(removals.after(command.order, d) for d in dirs):
+                continue
+            yield ctx.on(
+                RULE, command, _message(tool, command, dirs), _fix(ctx, run, command, tool)
+            )
 
 
 def _fix(ctx: Context, run: Instruction, command: Command, tool: str) -> Fix | None:

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from imagekit.dockerfile.shell import SHELLS, Command
 from imagekit.lint.context import Context, normalize_path
 from imagekit.lint.findings import Violation
-from imagekit.lint.shellfacts import Removals
+from imagekit.lint.shellfacts import Removals, shipped_runs
 
 RULE = "IK206"
 _GRADLE = frozenset({"gradle", "gradlew"})
@@ -27,33 +27,29 @@ _INFO_ONLY = frozenset({"-v", "--version", "-version", "-h", "--help", "-?"})
 
 
 def check(ctx: Context) -> Iterator[Violation]:
-    for stage in ctx.shipped:
-        for run in ctx.runs(stage):
-            commands = ctx.commands(run)
-            env = ctx.env_before(stage, run)
-            home = ctx.home(stage, run)
-            removals: Removals | None = None
-            for command in commands:
-                found = _tool(command)
-                if found is None:
-                    continue
-                tool, argv = found
-                if tool in ("gradle", "mvn") and argv and all(a in _INFO_ONLY for a in argv):
-                    continue
-                merged = {**env, **dict(command.env)}
-                if tool in _GRADLE:
-                    dirs = [_gradle_home(argv, merged, home)]
-                else:
-                    dirs = _maven_dirs(tool, argv, merged, home)
-                if removals is None:
-                    removals = Removals(commands, home)
-                left = [
-                    d
-                    for d in dirs
-                    if not ctx.cache_mounted(run, d, home) and not removals.after(command.order, d)
-                ]
-                if left:
-                    yield ctx.on(RULE, command, _message(tool, left[0], home))
+    for run, commands, env, home in shipped_runs(ctx):
+        removals: Removals | None = None
+        for command in commands:
+            found = _tool(command)
+            if found is None:
+                continue
+            tool, argv = found
+            if tool in ("gradle", "mvn") and argv and all(a in _INFO_ONLY for a in argv):
+                continue
+            merged = {**env, **dict(command.env)}
+            if tool in _GRADLE:
+                dirs = [_gradle_home(argv, merged, home)]
+            else:
+                dirs = _maven_dirs(tool, argv, merged, home)
+            if removals is None:
+                removals = Removals(commands, home)
+            left = [
+                d
+                for d in dirs
+                if not ctx.cache_mounted(run, d, home) and not removals.after(command.order, d)
+            ]
+            if left:
+                yield ctx.on(RULE, command, _message(tool, left[0], home))
 
 
 def _tool(command: Command) -> tuple[str, Sequence[str]] | None:

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from imagekit.dockerfile.shell import Command
 from imagekit.lint.context import Context, normalize_path
 from imagekit.lint.findings import Violation
-from imagekit.lint.shellfacts import Removals, first_positional
+from imagekit.lint.shellfacts import Removals, first_positional, shipped_runs
 
 RULE = "IK209"
 _COMPILES = frozenset({"build", "install", "test", "run", "vet"})
@@ -28,29 +28,25 @@ _VALUE_OPTIONS = ("-C", "--C")
 
 
 def check(ctx: Context) -> Iterator[Violation]:
-    for stage in ctx.shipped:
-        for run in ctx.runs(stage):
-            commands = ctx.commands(run)
-            env = ctx.env_before(stage, run)
-            home = ctx.home(stage, run)
-            removals: Removals | None = None
-            for command in commands:
-                if command.name != "go":
-                    continue
-                sub = first_positional(command.argv, _VALUE_OPTIONS)
-                if sub not in _COMPILES:
-                    continue
-                cache = _cache_dir({**env, **dict(command.env)}, home)
-                if ctx.cache_mounted(run, cache, home):
-                    continue
-                if _cleaned_after(commands, command.order):
-                    continue
-                if removals is None:
-                    removals = Removals(commands, home)
-                if removals.after(command.order, cache):
-                    continue
-                yield ctx.on(RULE, command, _message(f"go {sub}", cache, home))
-                break
+    for run, commands, env, home in shipped_runs(ctx):
+        removals: Removals | None = None
+        for command in commands:
+            if command.name != "go":
+                continue
+            sub = first_positional(command.argv, _VALUE_OPTIONS)
+            if sub not in _COMPILES:
+                continue
+            cache = _cache_dir({**env, **dict(command.env)}, home)
+            if ctx.cache_mounted(run, cache, home):
+                continue
+            if _cleaned_after(commands, command.order):
+                continue
+            if removals is None:
+                removals = Removals(commands, home)
+            if removals.after(command.order, cache):
+                continue
+            yield ctx.on(RULE, command, _message(f"go {sub}", cache, home))
+            break
 
 
 def _cache_dir(env: dict[str, str], home: str) -> str:

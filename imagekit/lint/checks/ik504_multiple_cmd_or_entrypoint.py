@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from imagekit.dockerfile import Dockerfile, Instruction, Stage
 from imagekit.lint.context import Context
 from imagekit.lint.findings import Violation
 
@@ -19,15 +20,23 @@ _KEYWORDS = ("CMD", "ENTRYPOINT")
 def check(ctx: Context) -> Iterator[Violation]:
     for stage in ctx.dockerfile.stages:
         for keyword in _KEYWORDS:
-            found = [i for i in stage.instructions if i.keyword == keyword]
-            if len(found) < 2:
-                continue
-            last = found[-1]
-            line = ctx.dockerfile.span(last.start, last.start).line
-            for instruction in found[:-1]:
+            for instruction, line in overridden(ctx.dockerfile, stage, keyword):
                 yield ctx.at(
                     RULE,
                     instruction,
                     f"this {keyword} has no effect: the {keyword} on line {line} replaces it "
                     f"(only the last {keyword} of a stage counts); keep one",
                 )
+
+
+def overridden(
+    dockerfile: Dockerfile, stage: Stage, keyword: str
+) -> Iterator[tuple[Instruction, int]]:
+    """Each ``keyword`` instruction of ``stage`` but the last, with the last one's line."""
+    found = [i for i in stage.instructions if i.keyword == keyword]
+    if len(found) < 2:
+        return
+    last = found[-1]
+    line = dockerfile.span(last.start, last.start).line
+    for instruction in found[:-1]:
+        yield instruction, line

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from imagekit.lint.checks.ik504_multiple_cmd_or_entrypoint import overridden
 from imagekit.lint.context import Context
 from imagekit.lint.findings import Violation
 
@@ -18,12 +19,7 @@ RULE = "IK517"
 
 def check(ctx: Context) -> Iterator[Violation]:
     for stage in ctx.dockerfile.stages:
-        found = [i for i in stage.instructions if i.keyword == "HEALTHCHECK"]
-        if len(found) < 2:
-            continue
-        last = found[-1]
-        line = ctx.dockerfile.span(last.start, last.start).line
-        for instruction in found[:-1]:
+        for instruction, line in overridden(ctx.dockerfile, stage, "HEALTHCHECK"):
             yield ctx.at(
                 RULE,
                 instruction,

@@ -12,32 +12,25 @@ from collections.abc import Iterator
 from imagekit.dockerfile.shell import Command
 from imagekit.lint.context import Context
 from imagekit.lint.findings import Violation
+from imagekit.lint.pins import unpinned_violations
 from imagekit.lint.shellfacts import APT_VALUE_OPTIONS, apt_action, positionals
 
 RULE = "IK529"
 OFF_BY_DEFAULT = True
+_MESSAGE = (
+    "`{command} install` without a version for {names}: a rebuild installs whatever the "
+    "mirror holds then; pin each one (`name=version`)"
+)
 
 
 def check(ctx: Context) -> Iterator[Violation]:
-    for stage in ctx.dockerfile.stages:
-        for instruction in ctx.runs(stage):
-            for command in ctx.commands(instruction):
-                if apt_action(command) != "install":
-                    continue
-                loose = unpinned(command)
-                if loose:
-                    names = ", ".join(f"`{name}`" for name in loose)
-                    yield ctx.on(
-                        RULE,
-                        command,
-                        f"`{command.name} install` without a version for {names}: a rebuild "
-                        "installs whatever the mirror holds then; pin each one "
-                        "(`name=version`)",
-                    )
+    yield from unpinned_violations(ctx, RULE, unpinned, _MESSAGE)
 
 
 def unpinned(command: Command) -> list[str]:
     """The packages of an ``apt-get install`` given without ``=version``."""
+    if apt_action(command) != "install":
+        return []
     packages = positionals(command, APT_VALUE_OPTIONS)[1:]
     return [p for p in packages if _judged(p) and "=" not in p]
 

@@ -17,6 +17,7 @@ from imagekit.dockerfile.shell import Command
 from imagekit.lint.checks.ik204_pip_cache_left import pip_args
 from imagekit.lint.context import Context
 from imagekit.lint.findings import Violation
+from imagekit.lint.pins import unpinned_violations
 
 RULE = "IK530"
 OFF_BY_DEFAULT = True
@@ -38,22 +39,15 @@ _INSTALLER = frozenset({"pip", "setuptools", "wheel"})
 _SPECIFIER = re.compile(r"[=<>!~@]")
 _ARCHIVES = (".whl", ".zip", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
+_MESSAGE = (
+    "`pip install` without a version for {names}: a rebuild installs the newest release "
+    "then; give a specifier (`name==version`) or install from a requirements file with "
+    "pinned versions"
+)
 
 
 def check(ctx: Context) -> Iterator[Violation]:
-    for stage in ctx.dockerfile.stages:
-        for instruction in ctx.runs(stage):
-            for command in ctx.commands(instruction):
-                loose = unpinned(command)
-                if loose:
-                    names = ", ".join(f"`{name}`" for name in loose)
-                    yield ctx.on(
-                        RULE,
-                        command,
-                        f"`pip install` without a version for {names}: a rebuild installs the "
-                        "newest release then; give a specifier (`name==version`) or install "
-                        "from a requirements file with pinned versions",
-                    )
+    yield from unpinned_violations(ctx, RULE, unpinned, _MESSAGE)
 
 
 def unpinned(command: Command) -> list[str]:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from imagekit.dockerfile.shell import Command
 from imagekit.lint.context import Context
 from imagekit.lint.findings import Violation
+from imagekit.lint.pins import unpinned_violations
 from imagekit.lint.shellfacts import positionals
 
 RULE = "IK531"
@@ -24,22 +25,14 @@ _ADD_VALUE_OPTIONS = (
     *("--keys-dir", "--repositories-file", "--timeout", "-t", "--virtual"),
 )
 _CONSTRAINT = re.compile(r"[=~<>]")
+_MESSAGE = (
+    "`apk add` without a version for {names}: a rebuild installs whatever the repository "
+    "holds then; pin each one (`name=version` or `name~major.minor`)"
+)
 
 
 def check(ctx: Context) -> Iterator[Violation]:
-    for stage in ctx.dockerfile.stages:
-        for instruction in ctx.runs(stage):
-            for command in ctx.commands(instruction):
-                loose = unpinned(command)
-                if loose:
-                    names = ", ".join(f"`{name}`" for name in loose)
-                    yield ctx.on(
-                        RULE,
-                        command,
-                        f"`apk add` without a version for {names}: a rebuild installs whatever "
-                        "the repository holds then; pin each one (`name=version` or "
-                        "`name~major.minor`)",
-                    )
+    yield from unpinned_violations(ctx, RULE, unpinned, _MESSAGE)
 
 
 def unpinned(command: Command) -> list[str]:

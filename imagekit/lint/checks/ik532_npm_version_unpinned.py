@@ -16,6 +16,7 @@ from imagekit.dockerfile.shell import Command
 from imagekit.lint.checks.ik205_npm_cache_left import NPM_VALUE_OPTIONS
 from imagekit.lint.context import Context
 from imagekit.lint.findings import Violation
+from imagekit.lint.pins import unpinned_violations
 from imagekit.lint.shellfacts import positionals
 
 RULE = "IK532"
@@ -28,22 +29,15 @@ _INSTALLS = frozenset(
 )
 _MOVING = frozenset({"", "latest", "*", "x", "next"})
 _ARCHIVES = (".tgz", ".tar.gz", ".tar")
+_MESSAGE = (
+    "`npm install` without a version for {names}: a rebuild installs the newest release "
+    "then; add `@version`, or list it in package.json and install from the lock file with "
+    "`npm ci`"
+)
 
 
 def check(ctx: Context) -> Iterator[Violation]:
-    for stage in ctx.dockerfile.stages:
-        for instruction in ctx.runs(stage):
-            for command in ctx.commands(instruction):
-                loose = unpinned(command)
-                if loose:
-                    names = ", ".join(f"`{name}`" for name in loose)
-                    yield ctx.on(
-                        RULE,
-                        command,
-                        f"`npm install` without a version for {names}: a rebuild installs the "
-                        "newest release then; add `@version`, or list it in package.json and "
-                        "install from the lock file with `npm ci`",
-                    )
+    yield from unpinned_violations(ctx, RULE, unpinned, _MESSAGE)
 
 
 def unpinned(command: Command) -> list[str]:

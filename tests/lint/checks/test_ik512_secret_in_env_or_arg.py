@@ -6,14 +6,9 @@ import pytest
 
 from imagekit.catalog import load_catalog
 from imagekit.lint.checks.ik512_secret_in_env_or_arg import names_secret
-from tests.support.lint import hits, lines
+from tests.support.lint import hits, lines, run_spans
 
 RULE = "IK512"
-
-
-def spans(body: str) -> list[tuple[int, int, int]]:
-    text = "FROM debian:bookworm-slim\n" + body + "\n"
-    return [(f.line, f.column, f.end_column) for f in hits(text, RULE, dedent=False)]
 
 
 def test_catalogue_examples() -> None:
@@ -94,7 +89,7 @@ def test_names_that_are_not_secrets(key: str) -> None:
     ],
 )
 def test_reported_settings(body: str, expected: list[tuple[int, int, int]]) -> None:
-    assert spans(body) == expected
+    assert run_spans(RULE, body) == expected
 
 
 @pytest.mark.parametrize(
@@ -111,7 +106,7 @@ def test_reported_settings(body: str, expected: list[tuple[int, int, int]]) -> N
     ],
 )
 def test_settings_not_reported(body: str) -> None:
-    assert spans(body) == []
+    assert run_spans(RULE, body) == []
 
 
 def test_global_arg_and_every_stage() -> None:

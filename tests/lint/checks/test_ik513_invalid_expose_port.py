@@ -6,14 +6,9 @@ import pytest
 
 from imagekit.catalog import load_catalog
 from imagekit.lint.checks.ik513_invalid_expose_port import port_problem
-from tests.support.lint import hits, lines
+from tests.support.lint import hits, lines, run_spans
 
 RULE = "IK513"
-
-
-def spans(body: str) -> list[tuple[int, int, int]]:
-    text = "FROM debian:bookworm-slim\n" + body + "\n"
-    return [(f.line, f.column, f.end_column) for f in hits(text, RULE, dedent=False)]
 
 
 def test_catalogue_examples() -> None:
@@ -66,7 +61,7 @@ def test_invalid_values(value: str, words: str) -> None:
     ],
 )
 def test_reported_values(body: str, expected: list[tuple[int, int, int]]) -> None:
-    assert spans(body) == expected
+    assert run_spans(RULE, body) == expected
 
 
 @pytest.mark.parametrize(
@@ -81,7 +76,7 @@ def test_reported_values(body: str, expected: list[tuple[int, int, int]]) -> Non
     ],
 )
 def test_values_not_reported(body: str) -> None:
-    assert spans(body) == []
+    assert run_spans(RULE, body) == []
 
 
 def test_every_stage() -> None:

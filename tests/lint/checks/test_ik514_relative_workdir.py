@@ -6,14 +6,9 @@ import pytest
 
 from imagekit.catalog import load_catalog
 from imagekit.lint.checks.ik514_relative_workdir import is_absolute
-from tests.support.lint import hits, lines
+from tests.support.lint import hits, lines, run_spans
 
 RULE = "IK514"
-
-
-def spans(body: str) -> list[tuple[int, int, int]]:
-    text = "FROM debian:bookworm-slim\n" + body + "\n"
-    return [(f.line, f.column, f.end_column) for f in hits(text, RULE, dedent=False)]
 
 
 def test_catalogue_examples() -> None:
@@ -39,7 +34,7 @@ def test_catalogue_examples() -> None:
     ],
 )
 def test_relative(body: str) -> None:
-    assert len(spans(body)) == 1
+    assert len(run_spans(RULE, body)) == 1
 
 
 @pytest.mark.parametrize(
@@ -60,7 +55,7 @@ def test_relative(body: str) -> None:
     ],
 )
 def test_absolute_or_unknown(body: str) -> None:
-    assert spans(body) == []
+    assert run_spans(RULE, body) == []
 
 
 def test_message_shows_expanded_path() -> None:
