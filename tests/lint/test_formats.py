@@ -230,6 +230,11 @@ def test_sarif_structure(findings: list[Finding]) -> None:
         assert doc.bad.strip() in rule["help"]["markdown"]
         assert rule["defaultConfiguration"]["level"] in ("error", "warning", "note")
         assert rule["properties"]["hadolint"] == list(doc.hadolint)
+        for code in doc.hadolint:
+            assert (
+                f"[{code}](https://github.com/hadolint/hadolint/wiki/{code})"
+                in (rule["help"]["markdown"])
+            )
     results = run["results"]
     assert len(results) == len(findings)
     for result, f in zip(results, findings, strict=True):

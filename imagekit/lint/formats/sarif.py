@@ -28,9 +28,13 @@ def _version() -> str:
         return "0+unknown"
 
 
+#: Where hadolint documents its codes; the help text links each equivalent code there.
+HADOLINT_WIKI = "https://github.com/hadolint/hadolint/wiki/"
+
+
 def help_markdown(rule: Rule) -> str:
     """The rule's docs as Markdown: summary, why, fix, and the bad and good examples."""
-    hadolint = ", ".join(f"`{code}`" for code in rule.hadolint) or "none"
+    hadolint = ", ".join(f"[{code}]({HADOLINT_WIKI}{code})" for code in rule.hadolint) or "none"
     return "\n".join(
         [
             f"**{rule.id} {rule.name}**: {rule.summary}",
