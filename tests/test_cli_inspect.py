@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 
 from imagekit.analyze import analyze
 from imagekit.cli import cli, main
-from imagekit.oci.archive import write_archive
+from imagekit.oci.archive_write import write_archive
 from imagekit.oci.layout import write_layout
 from tests.report.examples import example_image, old_image
 from tests.support.images import MemoryImage, MemoryLayer, file, tar

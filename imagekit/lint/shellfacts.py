@@ -47,6 +47,25 @@ def option_values(command: Command, name: str) -> list[str]:
 #: apt-get and apt options that take the next argument as their value.
 APT_VALUE_OPTIONS = ("-o", "-c", "-t", "--target-release", "--option", "--config-file")
 
+#: pip's general options that take the next argument as their value.
+PIP_VALUE_OPTIONS = frozenset(
+    {
+        "--python",
+        "--log",
+        "--proxy",
+        "--retries",
+        "--timeout",
+        "--exists-action",
+        "--trusted-host",
+        "--cert",
+        "--client-cert",
+        "--cache-dir",
+        "--use-feature",
+        "--use-deprecated",
+        "--keyring-provider",
+    }
+)
+
 
 def apt_action(command: Command) -> str | None:
     """The action of an ``apt-get``/``apt`` command (``update``, ``install`` ...), else None."""

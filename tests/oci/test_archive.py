@@ -14,7 +14,8 @@ import pytest
 
 from imagekit.errors import ImageError, InputError
 from imagekit.oci import mediatype
-from imagekit.oci.archive import normal_reference, open_archive, write_archive
+from imagekit.oci.archive import normal_reference, open_archive
+from imagekit.oci.archive_write import write_archive
 from imagekit.oci.validate import validate
 from tests.oci.conftest import Sample, skopeo
 from tests.support.docker import save

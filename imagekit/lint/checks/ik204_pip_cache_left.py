@@ -21,29 +21,12 @@ from imagekit.dockerfile import Instruction, Stage
 from imagekit.dockerfile.shell import Command
 from imagekit.lint.context import Context, normalize_path
 from imagekit.lint.findings import Edit, Fix, FixSafety, Violation
-from imagekit.lint.shellfacts import Removals, first_positional
+from imagekit.lint.shellfacts import PIP_VALUE_OPTIONS, Removals, first_positional
 
 RULE = "IK204"
 _PIP = re.compile(r"^pip(?:\d+(?:\.\d+)*)?$")
 _PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)*)?$")
 _BOOLEANS = frozenset({"1", "0", "y", "n", "yes", "no", "t", "f", "true", "false", "on", "off"})
-_PIP_VALUE_OPTIONS = frozenset(
-    {
-        "--python",
-        "--log",
-        "--proxy",
-        "--retries",
-        "--timeout",
-        "--exists-action",
-        "--trusted-host",
-        "--cert",
-        "--client-cert",
-        "--cache-dir",
-        "--use-feature",
-        "--use-deprecated",
-        "--keyring-provider",
-    }
-)
 _PYTHON_VALUE_OPTIONS = frozenset({"-W", "-X", "-Q"})
 
 
@@ -61,7 +44,7 @@ def check(ctx: Context) -> Iterator[Violation]:
                     continue
                 configured_before = configured
                 configured = configured or _sets_no_cache(args)
-                if first_positional(args, _PIP_VALUE_OPTIONS) != "install":
+                if first_positional(args, PIP_VALUE_OPTIONS) != "install":
                     continue
                 if _cache_off(ctx, stage, run, command, args, configured_before):
                     continue
@@ -90,7 +73,7 @@ def _fix(ctx: Context, run: Instruction, command: Command, args: Sequence[str]) 
     i = 0
     while i < len(args):
         arg = args[i]
-        if arg in _PIP_VALUE_OPTIONS:
+        if arg in PIP_VALUE_OPTIONS:
             i += 2
             continue
         if not arg.startswith("-"):
