@@ -6,7 +6,12 @@ named ``*.tar``, ``*.tar.gz``/``*.tgz``, ``*.tar.bz2``/``*.tbz2``, ``*.tar.xz``/
 ``*.tar.zst`` or ``*.zip``; ``COPY --from`` and sources holding a variable are left alone.
 An extraction is ``tar``/``bsdtar`` in extract mode (``-x``, ``xzf``, ``--extract``) or
 ``unzip`` (not ``-l``/``-t``/``-v``/``-z``/``-Z``), given a word whose file name is the
-copied archive's name where it landed.
+copied archive's name where it landed. A pipeline counts too: a reader given the archive
+(``cat``, ``zcat``/``xzcat``/``bzcat``/``zstdcat``, ``gunzip -c``, ``gzip -dc``,
+``xz -dc``, ``bzip2 -dc``, ``zstd -dc`` and the like) whose pipeline continues into a
+``tar``/``bsdtar`` in extract mode that reads its standard input (no ``-f``, or ``-f -``).
+A redirection such as ``tar -xf - < app.tar`` is not seen: the shell model keeps no
+redirections.
 """
 
 from __future__ import annotations
@@ -34,8 +39,12 @@ def check(ctx: Context) -> Iterator[Violation]:
                 for name in _copied_archives(ctx, instruction):
                     pending[name] = instruction
             elif instruction.keyword == "RUN" and pending:
-                for command in ctx.commands(instruction):
-                    for name in _extracted(command, pending):
+                commands = ctx.commands(instruction)
+                for i, command in enumerate(commands):
+                    names = _extracted(command, pending) + _piped(commands, i, pending)
+                    for name in names:
+                        if name not in pending:
+                            continue
                         copy = pending.pop(name)
                         if copy.index in reported:
                             continue
@@ -88,6 +97,83 @@ def _extracted(command: Command, pending: dict[str, Instruction]) -> list[str]:
         if name in pending and name not in found:
             found.append(name)
     return found
+
+
+# Readers that write a file's (decompressed) bytes to standard output: always, with
+# ``-c``/``--stdout``, or with both ``-d`` (decompress) and ``-c``.
+_CATS = frozenset(("cat", "zcat", "gzcat", "xzcat", "lzcat", "bzcat", "zstdcat", "pzstd"))
+_WITH_STDOUT = frozenset(("gunzip", "unxz", "unlzma", "bunzip2", "unzstd", "unpigz"))
+_WITH_DECOMPRESS = frozenset(("gzip", "pigz", "xz", "lzma", "bzip2", "pbzip2", "zstd"))
+_STDOUT_LONGS = ("--stdout", "--to-stdout")
+_DECOMPRESS_LONGS = ("--decompress", "--uncompress")
+
+
+def _piped(commands: tuple[Command, ...], index: int, pending: dict[str, Instruction]) -> list[str]:
+    """Names in ``pending`` that ``commands[index]`` reads into a pipe that a tar extracts."""
+    reader = commands[index]
+    if reader.pipeline < 1 or not _writes_to_stdout(reader):
+        return []
+    names: list[str] = []
+    for arg in reader.argv:
+        if arg.startswith("-"):
+            continue
+        name = posixpath.basename(arg)
+        if name in pending and name not in names:
+            names.append(name)
+    if not names:
+        return []
+    last = reader.pipeline
+    for command in commands[index + 1 :]:
+        if command.pipeline < 0 or command.pipeline > last:
+            break  # left the pipeline
+        if command.pipeline < last:
+            last = command.pipeline
+        if last < reader.pipeline and _tar_extracts_stdin(command):
+            return names
+    return []
+
+
+def _writes_to_stdout(command: Command) -> bool:
+    name = command.name
+    if name in _CATS:
+        return True
+    if name not in _WITH_STDOUT and name not in _WITH_DECOMPRESS:
+        return False
+    shorts = "".join(a[1:] for a in command.argv if a.startswith("-") and a[1:2] != "-")
+    longs = [a for a in command.argv if a.startswith("--")]
+    stdout = "c" in shorts or any(a in _STDOUT_LONGS for a in longs)
+    if name in _WITH_STDOUT:
+        return stdout
+    return stdout and ("d" in shorts or any(a in _DECOMPRESS_LONGS for a in longs))
+
+
+def _tar_extracts_stdin(command: Command) -> bool:
+    if command.name not in ("tar", "bsdtar") or not _tar_extracts(command.argv):
+        return False
+    archive = _tar_archive(command.argv)
+    return archive is None or archive == "-"
+
+
+def _tar_archive(argv: tuple[str, ...]) -> str | None:
+    """The archive tar is told to use (``-f``/``--file``), or None when none is given."""
+    if argv and not argv[0].startswith("-") and "f" in argv[0]:
+        # Old-style bundle (``tar xzf FILE``): values follow in the order of their letters.
+        valued = [letter for letter in argv[0] if letter in "bfCFgKLNTV"]
+        at = 1 + valued.index("f")
+        return argv[at] if at < len(argv) else ""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg.startswith("--file="):
+            return arg[len("--file=") :]
+        if arg == "--file":
+            return argv[i + 1] if i + 1 < len(argv) else ""
+        if arg.startswith("-") and not arg.startswith("--") and "f" in arg[1:]:
+            rest = arg[arg.index("f", 1) + 1 :]
+            if rest:
+                return rest
+            return argv[i + 1] if i + 1 < len(argv) else ""
+    return None
 
 
 def _unzip_only_reads(argv: tuple[str, ...]) -> bool:

@@ -121,3 +121,71 @@ def test_extraction_in_a_continued_line_and_heredoc() -> None:
     found = hits(text, RULE)
     assert [f.line for f in found] == [2]
     assert "line 3" in found[0].message
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        "zcat /tmp/app.tar.gz | tar -x -C /opt",
+        "gzip -dc /tmp/app.tar.gz | tar -x",
+        "gzip -cd /tmp/app.tar.gz | tar -xf -",
+        "gzip --decompress --stdout /tmp/app.tar.gz | tar --extract",
+        "gunzip -c /tmp/app.tar.gz | tar x",
+        "gunzip -c /tmp/app.tar.gz | tar xf - -C /opt",
+        "cat /tmp/app.tar.gz | tar -xz",
+        "cat /tmp/app.tar.gz | tar -xzf-",
+        "cat /tmp/app.tar.gz | tar -x --file=-",
+        "cat /tmp/app.tar.gz | bsdtar -xf -",
+        "cat /tmp/app.tar.gz | pv | tar -xz",
+        "cat /tmp/app.tar.gz | { cd /opt && tar -xz; }",
+        "set -o pipefail && zcat /tmp/app.tar.gz | tar -x -C /opt",
+        "sh -c 'zcat /tmp/app.tar.gz | tar -x'",
+    ],
+)
+def test_pipeline_into_tar(run: str) -> None:
+    assert _lines(f"COPY app.tar.gz /tmp/\nRUN {run}\n") == [2]
+
+
+@pytest.mark.parametrize(
+    ("archive", "run"),
+    [
+        ("app.tar.xz", "xz -dc /tmp/app.tar.xz | tar -x"),
+        ("app.tar.xz", "xzcat /tmp/app.tar.xz | tar -x"),
+        ("app.tar.bz2", "bzip2 -dc /tmp/app.tar.bz2 | tar -x"),
+        ("app.tar.bz2", "bzcat /tmp/app.tar.bz2 | tar -x"),
+        ("app.tar.zst", "zstd -dc /tmp/app.tar.zst | tar -x"),
+        ("app.tar", "cat /tmp/app.tar | tar -x"),
+    ],
+)
+def test_pipeline_other_compressions(archive: str, run: str) -> None:
+    assert _lines(f"COPY {archive} /tmp/\nRUN {run}\n") == [2]
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        "zcat /tmp/app.tar.gz | grep -c foo",
+        "zcat /tmp/app.tar.gz | tar -t",
+        "gzip -dc /tmp/app.tar.gz | tar -tv",
+        "zcat /tmp/other.tar.gz | tar -x",
+        "zcat /tmp/app.tar.gz | tar -xf /tmp/other.tar",
+        "zcat /tmp/app.tar.gz | tar xf /tmp/other.tar",
+        "gzip -c /tmp/app.tar.gz | tar -x",
+        "gzip -d /tmp/app.tar.gz | tar -x",
+        "xz -d /tmp/app.tar.xz | tar -x",
+        "gunzip /tmp/app.tar.gz | tar -x",
+        "zcat /tmp/app.tar.gz > /tmp/app.tar",
+        "zcat /tmp/app.tar.gz | wc -c; tar -x",
+        "zcat /tmp/app.tar.gz | wc -c; echo x | tar -x",
+        "sha256sum /tmp/app.tar.gz | tar -x",
+        "echo /tmp/app.tar.gz | tar -x",
+        "tar -x | zcat /tmp/app.tar.gz",
+    ],
+)
+def test_pipeline_near_misses(run: str) -> None:
+    assert _lines(f"COPY app.tar.gz /tmp/\nRUN {run}\n") == []
+
+
+def test_redirection_into_tar_is_not_seen() -> None:
+    """The shell model keeps no redirections, so ``tar -xf - < FILE`` is not linked."""
+    assert _lines("COPY app.tar /tmp/\nRUN tar -xf - < /tmp/app.tar\n") == []
