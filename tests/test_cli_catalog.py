@@ -14,7 +14,8 @@ from click.testing import CliRunner
 
 from imagekit import catalog as catalog_module
 from imagekit.catalog import Severity, load_catalog
-from imagekit.cli import cli, lint_exit_code, main
+from imagekit.cli import cli, main
+from imagekit.cli.lint import lint_exit_code
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = load_catalog()

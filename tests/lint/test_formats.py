@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from imagekit.catalog import Severity, load_catalog
-from imagekit.cli import LINT_OPTIONS, main
+from imagekit.cli import main
+from imagekit.cli.lint import LINT_OPTIONS
 from imagekit.lint.findings import Finding
 from imagekit.lint.formats import FORMATS
 from imagekit.lint.output import render
