@@ -77,6 +77,20 @@ class BuildError(ImagekitError):
     ref = "build"
 
 
+class ServiceError(ImagekitError):
+    """The embedded S3 endpoint or registry could not be started, stopped or reached."""
+
+    exit_code = 5
+    ref = "service"
+
+
+class PublishError(ImagekitError):
+    """A report could not be published: the size ledger, or a pull-request comment."""
+
+    exit_code = 6
+    ref = "publish"
+
+
 class InternalError(ImagekitError):
     """A bug in imagekit: something that should not happen did."""
 
@@ -93,5 +107,7 @@ ALL_ERRORS: tuple[type[ImagekitError], ...] = (
     ConfigError,
     RegistryError,
     BuildError,
+    ServiceError,
+    PublishError,
     InternalError,
 )

@@ -19,6 +19,8 @@ EXPECTED = {
     "ConfigError": (2, "config"),
     "RegistryError": (3, "registry"),
     "BuildError": (4, "build"),
+    "ServiceError": (5, "service"),
+    "PublishError": (6, "publish"),
     "InternalError": (70, "internal"),
 }
 
