@@ -71,4 +71,38 @@ def test_errors_module_imports_only_the_standard_library() -> None:
     ],
 )
 def test_config_from_env(environ: dict[str, str], expected: Config) -> None:
-    assert from_env(environ) == expected
+    config = from_env(environ)
+    assert (config.debug, config.no_color) == (expected.debug, expected.no_color)
+
+
+def test_config_directories_follow_the_environment() -> None:
+    config = from_env({"HOME": "/home/u"})
+    assert config.cache_dir == "/home/u/.cache/imagekit"
+    assert config.registry_dir == "/home/u/.local/share/imagekit/registry"
+    assert config.docker_config == "/home/u/.docker"
+    config = from_env(
+        {
+            "HOME": "/home/u",
+            "XDG_CACHE_HOME": "/c",
+            "XDG_DATA_HOME": "/d",
+            "DOCKER_CONFIG": "/etc/dc",
+        }
+    )
+    assert (config.cache_dir, config.registry_dir) == ("/c/imagekit", "/d/imagekit/registry")
+    assert config.docker_config == "/etc/dc"
+    config = from_env({"IMAGEKIT_CACHE_DIR": "/x", "IMAGEKIT_REGISTRY_DIR": "/y"})
+    assert (config.cache_dir, config.registry_dir) == ("/x", "/y")
+
+
+@pytest.mark.parametrize(
+    ("value", "ci"), [("", False), ("true", True), ("1", True), ("false", False), ("0", False)]
+)
+def test_ci_flag(value: str, ci: bool) -> None:
+    assert from_env({"CI": value}).ci is ci
+
+
+def test_ci_variables_are_kept_by_prefix() -> None:
+    config = from_env({"GITHUB_SHA": "abc", "CI_COMMIT_SHA": "def", "SECRET": "x"})
+    assert config.ci_var("GITHUB_SHA") == "abc"
+    assert config.ci_var("CI_COMMIT_SHA") == "def"
+    assert config.ci_var("SECRET") == ""
