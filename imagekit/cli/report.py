@@ -21,6 +21,9 @@ def register(cli: click.Group) -> None:
 
 def _size_commands(group: click.Group) -> None:
     """``compare`` and ``history``: size deltas between images, and their trend."""
+    from imagekit.cli.sizes import add_size_commands
+
+    add_size_commands(group)
 
 
 def _comment_commands(group: click.Group) -> None:
