@@ -5,6 +5,12 @@ the client resends with the user's credentials. For ``Bearer`` it asks the token
 named by ``realm`` for a token with ``service`` and the ``scope`` of the operation
 (``repository:REPO:pull``), sending the credentials as Basic auth when there are any
 (anonymous otherwise), and resends with ``Authorization: Bearer TOKEN``.
+
+Credentials whose user name is ``<token>`` (:data:`IDENTITY_TOKEN_USER`, the docker
+credential helpers' convention) carry an identity token, an OAuth2 refresh token, as the
+password: the token service is then asked by POST with ``grant_type=refresh_token`` (the
+distribution project's OAuth2 token protocol) instead of GET with Basic auth. A registry
+that wants Basic auth cannot take an identity token.
 """
 
 from __future__ import annotations
@@ -18,17 +24,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from imagekit.errors import RegistryError
-from imagekit.registry.transport import Transport
+from imagekit.registry.transport import Response, Transport
 
 _PARAM = re.compile(r'\s*([A-Za-z0-9_.-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))\s*,?')
 #: Tokens without ``expires_in`` live 60 s (the token specification's default).
 DEFAULT_TOKEN_LIFETIME = 60.0
+#: The user name that marks the password as an identity token (an OAuth2 refresh token).
+IDENTITY_TOKEN_USER = "<token>"
+#: The ``client_id`` sent with a refresh-token grant.
+OAUTH_CLIENT_ID = "imagekit"
+
+
+class CredentialsRefused(RegistryError):
+    """The registry or its token service refused the credentials (401 or 403)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
     username: str
     password: str = field(repr=False)
+
+    @property
+    def is_identity_token(self) -> bool:
+        """Whether the password is an identity token (user name ``<token>``)."""
+        return self.username == IDENTITY_TOKEN_USER
 
     def basic(self) -> str:
         pair = f"{self.username}:{self.password}".encode()
@@ -99,6 +118,12 @@ class Authenticator:
                     f"{what}: the registry asks for a user name and password",
                     hint="pass credentials for this registry",
                 )
+            if self._credentials.is_identity_token:
+                raise RegistryError(
+                    f"{what}: the registry asks for a user name and password, and the stored "
+                    "credentials are an identity token",
+                    hint="log in with a user name and password",
+                )
             self._basic = True
             return self._credentials.basic()
         if challenge.scheme == "bearer":
@@ -110,21 +135,18 @@ class Authenticator:
         realm = challenge.get("realm")
         if not realm.startswith(("https://", "http://")):
             raise RegistryError(f"{what}: the registry's token realm {realm!r} is not a URL")
-        query = [("scope", scope)]
-        if challenge.get("service"):
-            query.insert(0, ("service", challenge.get("service")))
-        separator = "&" if urllib.parse.urlsplit(realm).query else "?"
-        url = realm + separator + urllib.parse.urlencode(query)
-        headers = {"Accept": "application/json"}
-        if self._credentials is not None:
-            headers["Authorization"] = self._credentials.basic()
+        service = challenge.get("service")
         started = self._clock()
-        response = self._transport.request("GET", url, headers)
+        if self._credentials is not None and self._credentials.is_identity_token:
+            response = self._refresh_grant(realm, service, scope, self._credentials.password)
+        else:
+            response = self._token_get(realm, service, scope)
         body = response.read()
         if response.status != 200:
-            raise RegistryError(
+            refused = response.status in (401, 403)
+            raise (CredentialsRefused if refused else RegistryError)(
                 f"{what}: the token service at {realm} answered {response.status} {response.reason}",
-                hint="check the credentials" if response.status in (401, 403) else None,
+                hint="check the credentials" if refused else None,
             )
         try:
             data = json.loads(body)
@@ -138,3 +160,30 @@ class Authenticator:
             lifetime = DEFAULT_TOKEN_LIFETIME
         self._tokens[scope] = (token, started + float(lifetime))
         return token
+
+    def _token_get(self, realm: str, service: str, scope: str) -> Response:
+        """The token specification's GET, with the credentials as Basic auth if any."""
+        query = [(key, value) for key, value in (("service", service), ("scope", scope)) if value]
+        separator = "&" if urllib.parse.urlsplit(realm).query else "?"
+        url = realm + (separator + urllib.parse.urlencode(query) if query else "")
+        headers = {"Accept": "application/json"}
+        if self._credentials is not None:
+            headers["Authorization"] = self._credentials.basic()
+        return self._transport.request("GET", url, headers)
+
+    def _refresh_grant(self, realm: str, service: str, scope: str, refresh: str) -> Response:
+        """The OAuth2 POST exchanging a refresh token (an identity token) for an access token."""
+        form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh),
+            ("service", service),
+            ("client_id", OAUTH_CLIENT_ID),
+        ]
+        if scope:
+            form.append(("scope", scope))
+        headers = {
+            "Accept": "application/json",
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        body = urllib.parse.urlencode(form).encode("ascii")
+        return self._transport.request("POST", realm, headers, body)
