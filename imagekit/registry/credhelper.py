@@ -17,7 +17,7 @@ import json
 import shutil
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from imagekit.errors import RegistryError
@@ -32,7 +32,8 @@ _DETAIL_MAX = 200
 @dataclass(frozen=True, slots=True)
 class HelperOutput:
     returncode: int
-    stdout: bytes
+    #: A ``get`` answer holds the secret: never in a repr.
+    stdout: bytes = field(repr=False)
 
 
 class Runner(Protocol):
