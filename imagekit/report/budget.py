@@ -104,7 +104,7 @@ def parse_growth(text: str, parse_size: Callable[[str], int]) -> tuple[float | N
                 ) from None
             if not 0 <= percent < float("inf"):  # also rejects nan
                 raise UsageError(
-                    f"{GROWTH_FLAG} {text!r}: the percentage must not be negative",
+                    f"{GROWTH_FLAG} {text!r}: the percentage must be a number, 0 or more",
                     hint=_GROWTH_HINT,
                 )
         else:

@@ -19,7 +19,7 @@ from imagekit.report.record import LedgerRecord
 from imagekit.report.sizereport import SizeReport
 from imagekit.report.sizes import human_delta, human_size, optional_size
 from imagekit.report.text import code, md, short_created_by, short_digest, table
-from imagekit.report.trend import chart_title, mermaid_chart
+from imagekit.report.trend import chart_section
 
 FORMATS = ("table", "json", "markdown")
 MEANING = "Sizes are compressed: the layer blobs and the config blob, what a pull downloads."
@@ -70,7 +70,7 @@ class _Report:
     def render(self, trends: Sequence[Sequence[LedgerRecord]]) -> str:
         sections = [self.summary(), self.rows(), self.layers(), self.budget(), MEANING]
         if self.markdown:
-            sections += [mermaid_chart(t, chart_title(t)) for t in trends if t]
+            sections += [chart_section(t) for t in trends if t]
         return "\n\n".join(s for s in sections if s) + "\n"
 
     def summary(self) -> str:

@@ -52,7 +52,7 @@ def sparkline(values: Sequence[int | None]) -> str:
         if value is None:
             out.append(" ")
         elif span == 0:
-            out.append(BARS[len(BARS) // 2])
+            out.append(BARS[(len(BARS) - 1) // 2])
         else:
             out.append(BARS[round((value - low) * (len(BARS) - 1) / span)])
     return "".join(out)
@@ -89,10 +89,24 @@ def mermaid_chart(records: Sequence[LedgerRecord], title: str) -> str:
     return "\n".join(lines)
 
 
-def chart_title(records: Sequence[LedgerRecord]) -> str:
+def trend_name(records: Sequence[LedgerRecord]) -> str:
+    """``HOST/REPO`` of the records (``N repositories`` when they are of several)."""
     names = sorted({f"{r.registry}/{r.repository}" for r in records})
-    name = names[0] if len(names) == 1 else f"{len(names)} repositories"
-    return f"{name}: last {len(records)} pushes"
+    return names[0] if len(names) == 1 else f"{len(names)} repositories"
+
+
+def chart_title(records: Sequence[LedgerRecord]) -> str:
+    return f"{trend_name(records)}: last {len(records)} pushes"
+
+
+def chart_section(records: Sequence[LedgerRecord]) -> str:
+    """A Markdown line saying what the chart shows (xychart has no accessible title),
+    then the chart."""
+    lead = (
+        f"Compressed size in MB of the last {len(records)} pushes of "
+        f"{code(trend_name(records))}, oldest first:"
+    )
+    return lead + "\n\n" + mermaid_chart(records, chart_title(records))
 
 
 def render_history(rows: Sequence[TrendRow], fmt: str, *, spark: bool = False) -> str:
@@ -121,12 +135,12 @@ def render_history(rows: Sequence[TrendRow], fmt: str, *, spark: bool = False) -
     parts = []
     records = [row.record for row in rows]
     if markdown:
-        parts.append(f"### Size trend of {code(chart_title(records))}")
+        parts.append(f"### Size trend of {code(trend_name(records))}, last {len(rows)} pushes")
     parts.append(table(body, headers, markdown, "lllrrll"))
     sizes = [r.compressed_size for r in records]
     known = [s for s in sizes if s is not None]
     if spark and known and not markdown:
         parts.append(f"{sparkline(sizes)}  {human_size(min(known))} .. {human_size(max(known))}")
     if markdown and known:
-        parts.append(mermaid_chart(records, chart_title(records)))
+        parts.append(chart_section(records))
     return "\n\n".join(parts) + "\n"
