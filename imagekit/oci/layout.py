@@ -7,6 +7,9 @@ then picked by platform, attestations (``unknown/unknown``) left out.
 
 Manifests, indexes and configs are small and checked against their digests as they are
 read (ImageError on a mismatch); layers are checked by :func:`imagekit.oci.validate.validate`.
+
+:func:`layout_entry` and :func:`read_document` serve readers of a whole index (a push of
+every platform): the entry a tag names, whatever its media type, and its bytes.
 """
 
 from __future__ import annotations
@@ -113,6 +116,37 @@ def _read_index(directory: Path, what: str) -> Index:
 
 def _tag(descriptor: Descriptor) -> str | None:
     return dict(descriptor.annotations).get(REF_NAME)
+
+
+def layout_entry(
+    directory: str | os.PathLike[str], tag: str | None = None, *, name: str | None = None
+) -> Descriptor:
+    """The index.json entry tagged ``tag`` (or the only one): a manifest or an index.
+
+    ImageError when there is no such entry, or several and no tag to choose between them.
+    """
+    root = Path(directory)
+    what = name or (f"oci:{root}:{tag}" if tag else f"oci:{root}")
+    index = _read_index(root, what)
+    entries = index.manifests
+    if tag is not None:
+        entries = tuple(d for d in entries if _tag(d) == tag)
+    if len(entries) == 1:
+        return entries[0]
+    tags = sorted({t for d in index.manifests if (t := _tag(d))})
+    if not entries and tag is not None:
+        raise ImageError(f"{what}: no image tagged {tag!r} (tags: {', '.join(tags) or 'none'})")
+    if not entries:
+        raise ImageError(f"{what}: index.json lists no images")
+    raise ImageError(
+        f"{what}: index.json lists {len(entries)} entries; name one as oci:DIR:TAG "
+        f"(tags: {', '.join(tags) or 'none'}) or pick a platform with --platform"
+    )
+
+
+def read_document(directory: str | os.PathLike[str], descriptor: Descriptor, what: str) -> bytes:
+    """A manifest, index or config blob of the layout, checked against ``descriptor``."""
+    return _read_blob(Path(directory), descriptor, what)
 
 
 def open_layout(

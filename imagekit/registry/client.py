@@ -1,16 +1,24 @@
-"""A client of the distribution API (``/v2/``): manifests, blobs, tags and the catalog.
+"""A client of the distribution API (``/v2/``): manifests, blobs, tags and the catalog,
+read and written.
 
 Plain HTTP is used for loopback hosts (``localhost``, ``127.0.0.0/8``, ``[::1]``) and for
-registries the caller marks insecure; HTTPS otherwise. Failures become RegistryError with
-the registry's own error codes (``MANIFEST_UNKNOWN``, ``BLOB_UNKNOWN``, ...) and the
-reference they concern.
+registries the caller marks insecure; HTTPS otherwise (``tls=True`` asks for HTTPS on
+loopback too, for a registry with a private CA). Failures become the typed errors of
+:mod:`imagekit.registry.errors`, carrying the HTTP status, the registry's own error codes
+(``MANIFEST_UNKNOWN``, ``BLOB_UNKNOWN``, ...) and the reference they concern.
+
+Writing: :meth:`RegistryClient.put_manifest` and :meth:`RegistryClient.delete_manifest`
+here; blob upload sessions (POST, PATCH, PUT, cross-repository mounts) are
+:mod:`imagekit.registry.upload`, which sends through :meth:`RegistryClient.send`.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -19,23 +27,33 @@ from imagekit.errors import ImageError, RegistryError
 from imagekit.oci import mediatype
 from imagekit.oci.digest import Digest
 from imagekit.registry.auth import Authenticator, Credentials, pull_scope
+from imagekit.registry.errors import (
+    DigestMismatch,
+    RegistryResponseError,
+    error_codes,
+    response_error,
+)
 from imagekit.registry.stream import verified
-from imagekit.registry.transport import Response, Transport
+from imagekit.registry.transport import Body, Response, Transport
+
+__all__ = ["RegistryClient", "RegistryResponseError", "is_loopback", "push_scope"]
 
 #: The distribution registry refuses manifests above 4 MiB; we read no more than that.
 MAX_MANIFEST = 4 << 20
 MAX_JSON = 16 << 20
+#: Pages of tags followed at most (a page is what the registry sends, or ``page_size``).
+MAX_PAGES = 1000
+_NEXT = re.compile(r'<([^>]*)>\s*;\s*rel="?next"?')
 
 
-class RegistryResponseError(RegistryError):
-    """The registry answered with an error status; ``codes`` are its error codes."""
+def push_scope(repository: str) -> str:
+    return f"repository:{repository}:pull,push"
 
-    def __init__(
-        self, message: str, *, status: int, codes: tuple[str, ...] = (), hint: str | None = None
-    ) -> None:
-        super().__init__(message, hint=hint)
-        self.status = status
-        self.codes = codes
+
+def mount_scope(repository: str, source: str) -> str:
+    """Push on ``repository`` and pull on ``source``: what a cross-repository mount needs
+    (two scopes, space-separated)."""
+    return f"{push_scope(repository)} {pull_scope(source)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,16 +97,26 @@ class RegistryClient:
         credentials: Credentials | None = None,
         transport: Transport | None = None,
         clock: Callable[[], float] = time.monotonic,
+        tls: bool = False,
     ) -> None:
         self.registry = registry
-        scheme = "http" if insecure or is_loopback(registry) else "https"
-        self.base = f"{scheme}://{registry}"
+        plain = insecure or (is_loopback(registry) and not tls)
+        self.base = f"{'http' if plain else 'https'}://{registry}"
         self._transport = transport or Transport()
         self._auth = Authenticator(self._transport, credentials, clock)
 
     # -- requests ------------------------------------------------------------------------
 
-    def _send(
+    @property
+    def transport(self) -> Transport:
+        return self._transport
+
+    def url(self, path_or_url: str) -> str:
+        """An absolute URL: a path is on this registry; a URL (an upload session's
+        ``Location``, which may be relative) is resolved against it."""
+        return urllib.parse.urljoin(self.base + "/", path_or_url)
+
+    def send(
         self,
         method: str,
         path: str,
@@ -97,49 +125,45 @@ class RegistryClient:
         what: str,
         headers: Mapping[str, str] | None = None,
         ok: frozenset[int] = frozenset({200}),
+        body: bytes | Body | None = None,
+        attempts: int | None = None,
     ) -> Response:
-        url = self.base + path
+        """One request (a path on this registry, or a URL), authenticated for ``scope``.
+
+        A 401 is answered once (the token flow); a status outside ``ok`` raises the typed
+        error naming ``what``. The Authorization header goes only to this registry's host.
+        ``attempts`` as :meth:`Transport.request` takes it.
+        """
+        url = self.url(path)
+        ours = urllib.parse.urlsplit(url).netloc == urllib.parse.urlsplit(self.base).netloc
         sent = dict(headers or {})
-        authorization = self._auth.header(scope)
+        authorization = self._auth.header(scope) if ours else None
         if authorization:
             sent["Authorization"] = authorization
-        response = self._transport.request(method, url, sent)
-        if response.status == 401:
+        response = self._transport.request(method, url, sent, body, attempts=attempts)
+        if response.status == 401 and ours:
             challenge = response.header("WWW-Authenticate")
             response.close()
             sent["Authorization"] = self._auth.answer(challenge, scope, what)
-            response = self._transport.request(method, url, sent)
+            response = self._transport.request(method, url, sent, body, attempts=attempts)
         if response.status not in ok:
-            raise self._error(response, method, what)
+            raise self.error(response, method, what)
         return response
 
-    def _error(self, response: Response, method: str, what: str) -> RegistryResponseError:
+    #: The name the first callers use.
+    _send = send
+
+    def error(self, response: Response, method: str, what: str) -> RegistryResponseError:
+        """The typed error for an error answer (its body read and the response closed)."""
         body = b"" if method == "HEAD" else response.read(1 << 16)
         response.close()
-        codes: list[str] = []
-        details: list[str] = []
-        try:
-            data = json.loads(body) if body else None
-        except ValueError:
-            data = None
-        if isinstance(data, dict) and isinstance(data.get("errors"), list):
-            for entry in data["errors"]:
-                if isinstance(entry, dict):
-                    code = str(entry.get("code", "")) or "UNKNOWN"
-                    codes.append(code)
-                    message = str(entry.get("message", ""))
-                    details.append(f"{code}: {message}" if message else code)
-        summary = "; ".join(details) or response.reason or "request failed"
-        hint = None
-        if response.status in (401, 403):
-            hint = "check the credentials and that they may pull this repository"
-        elif response.status == 429:
-            hint = "the registry limits requests; try again later"
-        return RegistryResponseError(
+        codes, summary = error_codes(body)
+        summary = summary or response.reason or "request failed"
+        return response_error(
             f"{what}: {summary} (HTTP {response.status})",
             status=response.status,
-            codes=tuple(codes),
-            hint=hint,
+            codes=codes,
+            retry_after=response.header("Retry-After"),
         )
 
     def _json(self, path: str, *, scope: str, what: str) -> Any:
@@ -213,6 +237,26 @@ class RegistryClient:
         response.close()
         return self._info(response, what, digest)
 
+    def blob_exists(
+        self, repository: str, digest: Digest, *, scope: str | None = None
+    ) -> BlobInfo | None:
+        """HEAD of a blob: its info when the repository has it, None when it does not.
+
+        ``scope`` is the push scope unless given, so that one token serves a push.
+        """
+        what = f"{self.registry}/{repository}@{digest}"
+        response = self.send(
+            "HEAD",
+            f"/v2/{repository}/blobs/{digest}",
+            scope=scope or push_scope(repository),
+            what=what,
+            ok=frozenset({200, 404}),
+        )
+        response.close()
+        if response.status == 404:
+            return None
+        return self._info(response, what, digest)
+
     def _info(self, response: Response, what: str, digest: Digest | None = None) -> BlobInfo:
         try:
             size = int(response.header("Content-Length") or "")
@@ -241,12 +285,77 @@ class RegistryClient:
         with self.open_blob(repository, digest, size) as stream:
             return stream.read()
 
-    def tags(self, repository: str) -> list[str]:
-        """The repository's tags (``/v2/REPO/tags/list``; pagination not followed)."""
+    def tags(self, repository: str, *, page_size: int | None = None) -> list[str]:
+        """The repository's tags, every page (``Link: <...>; rel="next"``, ``n=``/``last=``).
+
+        ``page_size`` asks for pages of that many (``n=``); the registry's default else.
+        """
         what = f"{self.registry}/{repository}"
-        data = self._json(f"/v2/{repository}/tags/list", scope=pull_scope(repository), what=what)
-        tags = data.get("tags") if isinstance(data, dict) else None
-        return [str(t) for t in tags] if isinstance(tags, list) else []
+        path = f"/v2/{repository}/tags/list"
+        if page_size is not None:
+            path += f"?n={page_size}"
+        found: list[str] = []
+        for _ in range(MAX_PAGES):
+            response = self.send("GET", path, scope=pull_scope(repository), what=what)
+            link = response.header("Link")
+            body = response.read(MAX_JSON)
+            response.close()
+            try:
+                data = json.loads(body)
+            except ValueError:
+                raise RegistryError(f"{what}: the registry sent no JSON tag list") from None
+            tags = data.get("tags") if isinstance(data, dict) else None
+            found += [str(t) for t in tags] if isinstance(tags, list) else []
+            match = _NEXT.search(link or "")
+            if not match:
+                return found
+            path = self.url(match.group(1))
+        raise RegistryError(f"{what}: the tag list has more than {MAX_PAGES} pages")
+
+    def put_manifest(self, repository: str, identifier: str, raw: bytes, media_type: str) -> Digest:
+        """PUT a manifest or index under a tag or its digest; the digest the registry took.
+
+        RegistryError (DigestMismatch) when the registry answers another digest than the
+        bytes' own.
+        """
+        what = _name(self.registry, repository, identifier)
+        digest = Digest.of_bytes(raw)
+        if not _is_tag(identifier) and Digest.parse(identifier) != digest:
+            raise ImageError(f"{what}: the manifest's digest is {digest}")
+        response = self.send(
+            "PUT",
+            f"/v2/{repository}/manifests/{identifier}",
+            scope=push_scope(repository),
+            what=what,
+            headers={"Content-Type": media_type},
+            body=raw,
+            ok=frozenset({200, 201, 202}),
+        )
+        header = response.header("Docker-Content-Digest")
+        response.read()
+        if header:
+            try:
+                answered = Digest.parse(header.strip())
+            except ImageError:
+                raise DigestMismatch(
+                    f"{what}: the registry answered a malformed digest {header!r}"
+                ) from None
+            if answered != digest:
+                raise DigestMismatch(
+                    f"{what}: the registry stored the manifest as {answered}, not {digest}",
+                    hint="the registry may have rewritten the manifest; push with --oci",
+                )
+        return digest
+
+    def delete_manifest(self, repository: str, digest: Digest) -> None:
+        """DELETE a manifest by digest (every tag naming it goes with it)."""
+        self.send(
+            "DELETE",
+            f"/v2/{repository}/manifests/{digest}",
+            scope=f"repository:{repository}:delete",
+            what=_name(self.registry, repository, str(digest)),
+            ok=frozenset({200, 202}),
+        ).close()
 
     def catalog(self, limit: int = 1000) -> list[str]:
         """Repository names (``/v2/_catalog``, first page of ``limit``)."""

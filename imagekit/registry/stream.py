@@ -1,4 +1,8 @@
-"""A blob stream that checks what it delivers: size and digest, verified at the end."""
+"""Blob streams that check what passes: size and digest.
+
+:class:`VerifyingReader` checks a blob downloaded; :class:`SendingReader` checks a blob
+being uploaded, before its last block leaves.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 from imagekit.errors import ImageError, RegistryError
-from imagekit.oci.digest import Digest, Hasher
+from imagekit.oci.digest import CHUNK, Digest, Hasher
 
 
 class VerifyingReader(io.RawIOBase):
@@ -82,3 +86,69 @@ def verified(
 ) -> BinaryIO:
     """``source`` buffered and verified; closing it calls ``on_close``."""
     return io.BufferedReader(VerifyingReader(source, digest, size, what, on_close), 1 << 16)
+
+
+class SendingReader:
+    """What a blob upload reads its body from: ``source``, hashed and counted as it goes.
+
+    It gives exactly ``size`` bytes whose digest is ``digest``, or raises ImageError
+    *before* the last bytes leave: ``read(n)`` hands out bytes only while more than ``n``
+    are read ahead (or the end is reached and checked), so content that is longer, shorter
+    or other than claimed never reaches the registry whole. ``on_block(sent)`` is told the
+    bytes handed out so far. Closing it closes ``source``.
+    """
+
+    def __init__(
+        self,
+        source: BinaryIO,
+        digest: Digest,
+        size: int,
+        what: str,
+        on_block: Callable[[int], None] | None = None,
+    ) -> None:
+        self._source = source
+        self._digest = digest
+        self._size = size
+        self._what = what
+        self._on_block = on_block
+        self._hasher = Hasher(digest.algorithm)
+        self._buffer = bytearray()
+        self._ended = False
+        self.sent = 0
+
+    def read(self, amount: int | None = -1) -> bytes:
+        if amount is None or amount < 0:
+            amount = CHUNK
+        while not self._ended and len(self._buffer) <= amount:
+            chunk = self._source.read(max(amount, 1))
+            if not chunk:
+                self._check()
+                self._ended = True
+                break
+            self._hasher.update(chunk)
+            if self._hasher.size > self._size:
+                raise ImageError(
+                    f"{self._what}: the blob is longer than the {self._size} bytes listed"
+                )
+            self._buffer += chunk
+        block = bytes(self._buffer[:amount])
+        del self._buffer[:amount]
+        self.sent += len(block)
+        if block and self._on_block is not None:
+            self._on_block(self.sent)
+        return block
+
+    def _check(self) -> None:
+        if self._hasher.size != self._size:
+            raise ImageError(
+                f"{self._what}: the blob ended after {self._hasher.size} of {self._size} bytes"
+            )
+        if self._hasher.digest != self._digest:
+            raise ImageError(
+                f"{self._what}: the blob's content hashes to {self._hasher.digest}, not its "
+                f"digest {self._digest}",
+                hint="the source is corrupt; rebuild or re-export it",
+            )
+
+    def close(self) -> None:
+        self._source.close()

@@ -6,6 +6,11 @@ the cap). The sleep function is passed in, so tests run without waiting. Redirec
 followed by hand (blob GETs of S3-backed registries redirect to the storage), and the
 ``Authorization`` header is dropped when a redirect leaves the original host, since the
 storage would refuse a second credential.
+
+A body is bytes or a :class:`Body`: a function that opens the content afresh and its
+length, so that a retry sends it again from the start; it is streamed from its file in
+:data:`BLOCK` writes, never held in memory whole. Messages name URLs with their query
+redacted (:func:`imagekit.registry.errors.redact`).
 """
 
 from __future__ import annotations
@@ -20,10 +25,24 @@ from email.message import Message
 from typing import BinaryIO
 
 from imagekit.errors import RegistryError
+from imagekit.registry.errors import RegistryUnreachable, redact
 
-RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
+#: Bytes per socket write of a streamed body (http.client's default is 8 KiB).
+BLOCK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A request body read from a stream: ``open()`` gives it from its start, ``length`` long.
+
+    The stream is closed after each attempt. Content-Length is set from ``length``.
+    """
+
+    open: Callable[[], BinaryIO]
+    length: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +89,9 @@ class Response:
                 left -= len(chunk)
             return b"".join(parts)
         except (OSError, http.client.HTTPException) as exc:
-            raise RegistryError(f"reading the response from {self.url} failed: {exc}") from None
+            raise RegistryUnreachable(
+                f"reading the response from {redact(self.url)} failed: {exc}"
+            ) from None
         finally:
             if limit is None:
                 self.close()
@@ -94,19 +115,21 @@ class Transport:
         method: str,
         url: str,
         headers: Mapping[str, str] | None = None,
-        body: bytes | None = None,
+        body: bytes | Body | None = None,
         *,
         follow: bool = True,
+        attempts: int | None = None,
     ) -> Response:
-        """The final response (after redirects); RegistryError when the host is unreachable.
+        """The final response (after redirects); RegistryUnreachable when the host is.
 
-        A 429 or 5xx is returned as it is once the attempts are used up; the caller says
-        what failed.
+        A 408, 429 or 5xx is returned as it is once the attempts are used up; the caller
+        says what failed. ``attempts`` overrides the policy's (1: no retry, for requests
+        that must not be repeated as they are, such as a PUT into an upload session).
         """
         sent = dict(headers or {})
         origin = urllib.parse.urlsplit(url).netloc
         for _ in range(MAX_REDIRECTS + 1):
-            response = self._with_retries(method, url, sent, body)
+            response = self._with_retries(method, url, sent, body, attempts)
             location = response.header("Location")
             if not follow or response.status not in REDIRECT_STATUS or not location:
                 return response
@@ -116,12 +139,17 @@ class Transport:
                 sent = {k: v for k, v in sent.items() if k.lower() != "authorization"}
             if response.status == 303:
                 method, body = "GET", None
-        raise RegistryError(f"{method} {url}: more than {MAX_REDIRECTS} redirects")
+        raise RegistryError(f"{method} {redact(url)}: more than {MAX_REDIRECTS} redirects")
 
     def _with_retries(
-        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | Body | None,
+        attempts: int | None,
     ) -> Response:
-        attempts = max(1, self.retry.attempts)
+        attempts = max(1, self.retry.attempts if attempts is None else attempts)
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
@@ -129,8 +157,8 @@ class Transport:
             except (OSError, http.client.HTTPException) as exc:
                 if last:
                     host = urllib.parse.urlsplit(url).netloc
-                    raise RegistryError(
-                        f"{method} {url}: the registry at {host} is unreachable ({exc})",
+                    raise RegistryUnreachable(
+                        f"{method} {redact(url)}: the registry at {host} is unreachable ({exc})",
                         hint="check the host and port, that the registry runs, and whether "
                         "it speaks HTTPS or plain HTTP (mark it insecure for plain HTTP)",
                     ) from None
@@ -144,26 +172,38 @@ class Transport:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _once(
-        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | Body | None
     ) -> Response:
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise RegistryError(f"unsupported URL {url!r}")
+            raise RegistryError(f"unsupported URL {redact(url)!r}")
         conn: http.client.HTTPConnection
         if parts.scheme == "https":
             context = self.ssl_context or ssl.create_default_context()
             conn = http.client.HTTPSConnection(
-                parts.hostname, parts.port, timeout=self.timeout, context=context
+                parts.hostname, parts.port, timeout=self.timeout, context=context, blocksize=BLOCK
             )
         else:
-            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=self.timeout)
+            conn = http.client.HTTPConnection(
+                parts.hostname, parts.port, timeout=self.timeout, blocksize=BLOCK
+            )
         target = parts.path or "/"
         if parts.query:
             target += f"?{parts.query}"
+        sent = dict(headers)
+        stream: BinaryIO | None = None
         try:
-            conn.request(method, target, body=body, headers=dict(headers))
+            if isinstance(body, Body):
+                stream = body.open()
+                sent["Content-Length"] = str(body.length)
+                conn.request(method, target, body=stream, headers=sent)
+            else:
+                conn.request(method, target, body=body, headers=sent)
             raw = conn.getresponse()
         except BaseException:
             conn.close()
             raise
+        finally:
+            if stream is not None:
+                stream.close()
         return Response(url, raw, conn)
