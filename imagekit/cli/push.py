@@ -1,0 +1,337 @@
+"""``imagekit push SOURCE DEST...``: push an image (or a whole index) to registries.
+
+Pushing is one call, :func:`run_push`, returning the :class:`PushResult`; rendering is
+:func:`render_push` (and :func:`push_json`), so that other commands (a size report, the
+ledger) can push and add to what is printed. Progress goes to stderr: a bar per layer on
+a terminal (rich, imported only here, inside the command), one plain line per step in CI
+or when stderr is not a terminal. stdout: the pushed digest, or the JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from imagekit.cli.common import apply, config_of, err, format_option, out, platform_option
+from imagekit.config import Config
+from imagekit.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    import click
+
+    from imagekit.registry.auth import Credentials
+    from imagekit.registry.client import RegistryClient
+    from imagekit.registry.push import MountCandidates, PushEvent, PushResult
+
+
+def credentials_for(registry: str, config: Config) -> Credentials | None:
+    """The stored credentials for ``registry`` (docker's config.json and credential
+    helpers, as :mod:`imagekit.registry.credentials` reads them), or None."""
+    from imagekit.registry.credentials import CredentialStore
+
+    return CredentialStore(Path(config.docker_config), path=config.path).get(registry)
+
+
+def _ssl_context(ca_cert: str | None) -> ssl.SSLContext | None:
+    if ca_cert is None:
+        return None
+    try:
+        return ssl.create_default_context(cafile=ca_cert)
+    except FileNotFoundError:
+        raise InputError(f"--ca-cert {ca_cert}: no such file") from None
+    except (ssl.SSLError, OSError) as exc:
+        raise InputError(f"--ca-cert {ca_cert}: not a readable PEM certificate ({exc})") from None
+
+
+def client_factory(
+    config: Config, *, insecure: bool = False, ca_cert: str | None = None
+) -> Callable[[str], RegistryClient]:
+    """One client per registry host, made when first asked for (thread-safe)."""
+    from imagekit.registry.client import RegistryClient
+    from imagekit.registry.transport import Transport
+
+    transport = Transport(ssl_context=_ssl_context(ca_cert))
+    clients: dict[str, RegistryClient] = {}
+    lock = threading.Lock()
+
+    def client_for(registry: str) -> RegistryClient:
+        with lock:
+            if registry not in clients:
+                clients[registry] = RegistryClient(
+                    registry,
+                    insecure=insecure,
+                    tls=ca_cert is not None,
+                    credentials=credentials_for(registry, config),
+                    transport=transport,
+                )
+            return clients[registry]
+
+    return client_for
+
+
+def run_push(
+    source: str,
+    destinations: Sequence[str],
+    *,
+    config: Config,
+    compression: str = "gzip",
+    jobs: int = 4,
+    chunk_size: int | None = None,
+    platform: str | None = None,
+    insecure: bool = False,
+    ca_cert: str | None = None,
+    oci: bool = False,
+    mount_candidates: MountCandidates | None = None,
+    on_event: Callable[[PushEvent], None] | None = None,
+) -> PushResult:
+    """Push the image SOURCE names to every destination; what was pushed."""
+    from imagekit.registry.push import parse_destination, push
+    from imagekit.registry.pushplan import PushOptions
+    from imagekit.registry.pushsource import open_push_source
+    from imagekit.report.sources import parse_platform
+
+    if jobs < 1:
+        raise UsageError(f"--jobs {jobs}: must be at least 1")
+    if chunk_size is not None and chunk_size < 1:
+        raise UsageError("--chunk-size: must be at least one byte")
+    targets = [parse_destination(text) for text in destinations]
+    if not targets:
+        raise UsageError("push needs at least one destination")
+    options = PushOptions(compression=compression, oci=oci, jobs=jobs, chunk_size=chunk_size)
+    client_for = client_factory(config, insecure=insecure, ca_cert=ca_cert)
+    for registry in dict.fromkeys(target.registry for target in targets):
+        client_for(registry).ping()  # an unreachable registry fails before any work
+    image = open_push_source(source, platform=parse_platform(platform), client_for=client_for)
+    try:
+        return push(
+            image,
+            targets,
+            client_for=client_for,
+            cache_dir=config.cache_dir,
+            options=options,
+            mount_candidates=mount_candidates,
+            on_event=on_event,
+        )
+    finally:
+        image.close()
+
+
+def push_json(result: PushResult) -> dict[str, Any]:
+    """The JSON document ``--format json`` prints."""
+    return {
+        "reference": str(result.reference),
+        "references": [str(ref) for ref in result.references],
+        "digest": str(result.digest),
+        "media_type": result.media_type,
+        "uploaded_bytes": result.uploaded_bytes,
+        "compressed_layers": result.compressed_layers,
+        "blobs": [
+            {
+                "digest": str(blob.digest),
+                "size": blob.size,
+                "media_type": blob.media_type,
+                "action": blob.action,
+                "repository": blob.repository,
+                **({"mounted_from": blob.mounted_from} if blob.mounted_from else {}),
+            }
+            for blob in result.blobs
+        ],
+    }
+
+
+def render_push(result: PushResult, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(push_json(result), indent=2) + "\n"
+    return f"{result.digest}\n"
+
+
+class PlainProgress:
+    """One line per step on stderr, for CI and logs."""
+
+    def __init__(self, write: Callable[[str], None] = err) -> None:
+        self._write = write
+        self._lock = threading.Lock()
+
+    def __call__(self, event: PushEvent) -> None:
+        from imagekit.report.sizes import human_size
+
+        line = None
+        digest = event.digest.short if event.digest is not None else ""
+        if event.kind == "compress":
+            line = f"compressing {event.role}"
+        elif event.kind == "blob-done":
+            line = (
+                f"{event.role} {digest} ({human_size(event.size)}): {event.action} "
+                f"in {event.repository}"
+            )
+        elif event.kind == "manifest":
+            line = f"pushed {event.reference}"
+        if line is not None:
+            with self._lock:
+                self._write(line)
+
+    def close(self) -> None:
+        pass
+
+
+class BarProgress:
+    """A rich progress bar per blob with bytes and rate, on a terminal."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TransferSpeedColumn,
+        )
+
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        )
+        self._tasks: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+        self._progress.start()
+
+    def _task(self, event: PushEvent) -> Any:
+        key = (event.role, event.repository)
+        with self._lock:
+            if key not in self._tasks:
+                label = f"{event.role} {event.digest.short if event.digest else ''}"
+                self._tasks[key] = self._progress.add_task(label, total=event.size or None)
+            return self._tasks[key]
+
+    def __call__(self, event: PushEvent) -> None:
+        if event.kind == "compress":
+            self._progress.console.print(f"compressing {event.role}")
+        elif event.kind == "blob":
+            self._task(event)
+        elif event.kind == "progress":
+            self._progress.update(self._task(event), completed=event.done)
+        elif event.kind == "blob-done":
+            task = self._task(event)
+            self._progress.update(
+                task,
+                completed=event.size,
+                total=event.size,
+                description=f"{event.role} {event.digest.short if event.digest else ''} "
+                f"{event.action}",
+            )
+        elif event.kind == "manifest":
+            self._progress.console.print(f"pushed {event.reference}")
+
+    def close(self) -> None:
+        self._progress.stop()
+
+
+def progress_for(config: Config) -> PlainProgress | BarProgress:
+    """Bars on a terminal; plain lines in CI or when stderr is not a terminal."""
+    if config.ci or not sys.stderr.isatty():
+        return PlainProgress()
+    return BarProgress()
+
+
+def register(cli: click.Group) -> None:
+    """Add ``push`` to ``cli``."""
+    import click
+
+    def size(value: str | None) -> int | None:
+        from imagekit.config.schema import parse_size
+
+        if value is None:
+            return None
+        try:
+            return parse_size(value)
+        except ValueError as exc:
+            raise UsageError(f"--chunk-size: {exc}") from None
+
+    def command(
+        source: str, dest: tuple[str, ...], fmt: str, chunk_size: str | None, **options: Any
+    ) -> None:
+        """Push the image SOURCE to the registry references DEST (one or more).
+
+        \b
+        SOURCE: docker-daemon:NAME[:TAG] (or a bare NAME[:TAG]), docker-archive:PATH,
+        oci:DIR[:TAG] or docker://HOST/REPO[:TAG|@DIGEST]. An oci: or docker:// source
+        naming an index pushes the whole index unless --platform picks one image.
+        DEST: [docker://]HOST/REPO[:TAG].
+
+        Blobs the registry has are skipped, blobs in another repository of the same
+        registry are mounted. Layers without a compressed blob (docker-daemon,
+        docker-archive) are compressed on the way (gzip, or --compression zstd), always
+        to the same bytes. Prints the pushed manifest digest. Exit status: 0 pushed,
+        2 bad input, 3 a registry error.
+        """
+        ctx = click.get_current_context()
+        config = config_of(ctx)
+        progress = progress_for(config)
+        try:
+            result = run_push(
+                source,
+                dest,
+                config=config,
+                chunk_size=size(chunk_size),
+                on_event=progress,
+                **options,
+            )
+        finally:
+            progress.close()
+        out(render_push(result, fmt))
+
+    cli.command(name="push")(
+        apply(
+            command,
+            click.argument("source"),
+            click.argument("dest", nargs=-1, required=True),
+            format_option(("text", "json"), "text"),
+            click.option(
+                "--compression",
+                type=click.Choice(["gzip", "zstd"]),
+                default="gzip",
+                show_default=True,
+                help="For layers the source has uncompressed (docker-daemon, docker-archive).",
+            ),
+            click.option(
+                "--oci",
+                is_flag=True,
+                help="Write an OCI manifest for such sources (zstd always does; gzip "
+                "writes Docker schema 2 unless this is given).",
+            ),
+            click.option(
+                "--jobs",
+                type=int,
+                default=4,
+                show_default=True,
+                help="Blobs sent at the same time.",
+            ),
+            click.option(
+                "--chunk-size",
+                metavar="SIZE",
+                help="Upload in PATCH chunks of SIZE (e.g. 16MiB) instead of one PUT.",
+            ),
+            platform_option(),
+            click.option(
+                "--insecure",
+                is_flag=True,
+                help="Plain HTTP for registries that are not on loopback (loopback "
+                "registries are plain HTTP already, unless --ca-cert is given).",
+            ),
+            click.option(
+                "--ca-cert",
+                metavar="FILE",
+                type=click.Path(dir_okay=False),
+                help="Trust this CA (PEM) for the registries; HTTPS even on loopback.",
+            ),
+        )
+    )
