@@ -1,8 +1,12 @@
 """A scripted HTTP server for the parts of the registry protocol outside our reach.
 
 It stands in for a registry with a token service, or for a flaky or redirecting one:
-each request is recorded (method, path with query, headers) and answered by a function
-the test gives. The real registry covers everything else.
+each request is recorded (method, path with query, headers, body) and answered by a
+function the test gives. The real registry covers everything else.
+
+A route answering status :data:`DROP` has the connection closed without an answer; a
+``cut`` function given to :func:`serve` can close it after reading only part of a body
+(a connection dropped mid-blob).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ class Seen:
     method: str
     path: str
     headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
 
     def header(self, name: str) -> str | None:
         return {k.lower(): v for k, v in self.headers.items()}.get(name.lower())
@@ -27,11 +32,16 @@ class Seen:
 
 Answer = tuple[int, dict[str, str], bytes]
 Route = Callable[[Seen], Answer]
+#: Bytes of a request's body to read before dropping the connection (None: all of it).
+Cut = Callable[[Seen], int | None]
+#: The status a route answers to have the connection closed without an answer.
+DROP = 0
 
 
 class Double:
-    def __init__(self, route: Route) -> None:
+    def __init__(self, route: Route, cut: Cut | None = None) -> None:
         self.route = route
+        self.cut = cut
         self.seen: list[Seen] = []
         double = self
 
@@ -39,9 +49,25 @@ class Double:
             protocol_version = "HTTP/1.1"
 
             def _answer(self) -> None:
-                seen = Seen(self.command, self.path, dict(self.headers.items()))
+                head = Seen(self.command, self.path, dict(self.headers.items()))
+                length = int(self.headers.get("Content-Length") or 0)
+                limit = double.cut(head) if double.cut is not None else None
+                if limit is not None and limit < length:
+                    head = Seen(head.method, head.path, head.headers, self.rfile.read(limit))
+                    double.seen.append(head)
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                seen = Seen(head.method, head.path, head.headers, self.rfile.read(length))
                 double.seen.append(seen)
+                if len(seen.body) < length:  # the client gave up mid-body: nothing to answer
+                    self.close_connection = True
+                    return
                 status, headers, body = double.route(seen)
+                if status == DROP:
+                    self.close_connection = True
+                    self.connection.close()
+                    return
                 self.send_response(status)
                 headers = {"Content-Length": str(len(body)), **headers}
                 for key, value in headers.items():
@@ -50,7 +76,7 @@ class Double:
                 if self.command != "HEAD":
                     self.wfile.write(body)
 
-            do_GET = do_HEAD = do_PUT = _answer
+            do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = _answer
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
@@ -64,8 +90,8 @@ class Double:
 
 
 @contextmanager
-def serve(route: Route) -> Iterator[Double]:
-    double = Double(route)
+def serve(route: Route, cut: Cut | None = None) -> Iterator[Double]:
+    double = Double(route, cut)
     thread = threading.Thread(target=double._server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
