@@ -12,6 +12,7 @@ A route answering status :data:`DROP` has the connection closed without an answe
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,6 +37,14 @@ Route = Callable[[Seen], Answer]
 Cut = Callable[[Seen], int | None]
 #: The status a route answers to have the connection closed without an answer.
 DROP = 0
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up early (as a failed upload does) is no server error."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class Double:
@@ -81,7 +90,7 @@ class Double:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self.address = f"127.0.0.1:{self._server.server_address[1]}"
         self.port = int(self._server.server_address[1])
 
