@@ -163,7 +163,9 @@ class Authenticator:
 
     def _token_get(self, realm: str, service: str, scope: str) -> Response:
         """The token specification's GET, with the credentials as Basic auth if any."""
-        query = [(key, value) for key, value in (("service", service), ("scope", scope)) if value]
+        # several scopes (a mount: push here, pull there) go as one ``scope`` each
+        query = [("service", service)] if service else []
+        query += [("scope", part) for part in scope.split()]
         separator = "&" if urllib.parse.urlsplit(realm).query else "?"
         url = realm + (separator + urllib.parse.urlencode(query) if query else "")
         headers = {"Accept": "application/json"}

@@ -237,3 +237,31 @@ def test_redact_hides_signatures_but_keeps_what_helps() -> None:
     assert "AKIAEXAMPLE" not in shown and "abcdef" not in shown
     assert "X-Amz-Signature=[redacted]" in shown and "digest=sha256:1" in shown
     assert redact("http://h/v2/x/tags/list") == "http://h/v2/x/tags/list"
+
+
+def test_a_mount_asks_the_token_service_for_push_here_and_pull_there() -> None:
+    tokens: list[list[tuple[str, str]]] = []
+
+    def route(seen: Seen) -> Answer:
+        path = urllib.parse.urlsplit(seen.path)
+        if path.path == "/token":
+            tokens.append(urllib.parse.parse_qsl(path.query))
+            return 200, {}, b'{"token":"T0KEN","expires_in":300}'
+        if seen.header("Authorization") != "Bearer T0KEN":
+            realm = f'Bearer realm="http://{double.address}/token",service="reg"'
+            return 401, {"WWW-Authenticate": realm}, b""
+        if seen.method == "HEAD":
+            return 404, {}, b""
+        return 201, {"Location": f"/v2/team/app/blobs/{DIGEST}"}, b""
+
+    with serve(route) as double:
+        client, _ = client_for(double.address)
+        sent = send_blob(
+            client, "team/app", DIGEST, len(DATA), lambda: BLOB, candidates=["team/base"]
+        )
+    assert sent.action == "mounted"
+    assert tokens[-1] == [
+        ("service", "reg"),
+        ("scope", "repository:team/app:pull,push"),
+        ("scope", "repository:team/base:pull"),
+    ]
