@@ -184,7 +184,9 @@ class _Pusher:
         def progress(sent: int) -> None:
             if self.stop.is_set():
                 raise _Stopped
-            self.on_event(PushEvent("progress", blob.role, digest, size, sent))
+            self.on_event(
+                PushEvent("progress", blob.role, digest, size, sent, repository=target.name)
+            )
 
         known = blob.known
         if known is None:

@@ -23,7 +23,7 @@ from imagekit.oci.manifest import Platform
 from imagekit.oci.transport import open_image
 from imagekit.registry.client import RegistryClient
 from imagekit.registry.errors import RegistryResponseError
-from imagekit.registry.push import PushResult, push
+from imagekit.registry.push import PushEvent, PushResult, push
 from imagekit.registry.pushplan import PushOptions
 from imagekit.registry.pushsource import Tree, open_push_source
 from tests.registry.relay import Relay, relay
@@ -53,6 +53,7 @@ def push_text(
     cache: Path,
     engine: Any = None,
     platform: Platform | None = None,
+    on_event: Callable[[PushEvent], None] | None = None,
     **options: Any,
 ) -> PushResult:
     client_for = clients()
@@ -64,6 +65,7 @@ def push_text(
             client_for=client_for,
             cache_dir=cache,
             options=PushOptions(**options),
+            on_event=on_event,
         )
     finally:
         image.close()
@@ -216,7 +218,20 @@ def test_archive_and_engine_give_the_same_digest_and_zstd_an_oci_manifest(
 
 def test_chunked_push(registry: str, engine: Any, built: Any, wire: Relay, tmp_path: Path) -> None:
     repo = support.repository("chunked")
-    result = push_text(TAG, [f"{wire.address}/{repo}:v1"], tmp_path, engine, chunk_size=64 << 10)
+    events: list[PushEvent] = []
+    result = push_text(
+        TAG,
+        [f"{wire.address}/{repo}:v1"],
+        tmp_path,
+        engine,
+        on_event=events.append,
+        chunk_size=64 << 10,
+    )
+    started = {(e.role, e.repository) for e in events if e.kind == "blob"}
+    progress = [e for e in events if e.kind == "progress"]
+    assert progress and {(e.role, e.repository) for e in progress} <= started
+    last = {e.digest: e.done for e in progress}
+    assert all(last[b.digest] == b.size for b in result.blobs)  # every byte reported
     patches = [line for line in wire.lines() if line.startswith("PATCH ")]
     big = max(b.size for b in result.blobs)
     assert len(patches) >= -(-big // (64 << 10))
