@@ -19,7 +19,9 @@ The blob index answers "which repositories of this registry already hold this bl
 repository instead of uploading it. Each push PUTs one empty object per layer, named by
 the blob and the repository; a concurrent PUT of the same key writes the same nothing,
 so no answer is lost. Computing the answer from records instead would read every
-repository's recent records on every push. The index can name a blob that the registry
+repository's recent records on every push: on a local SeaweedFS, the listing answers in
+about 4 ms for a blob held by 20 repositories, reading their 15 newest records each took
+0.8 s; an append with 6 layers (7 PUTs) takes about 18 ms. The index can name a blob that the registry
 has since deleted (garbage collection): a mount the registry refuses falls back to an
 upload, as the distribution spec says a mount may.
 
