@@ -130,6 +130,16 @@ class Ledger:
         prefix = self.blob_prefix(registry, digest)
         return frozenset(key[len(prefix) :] for key in self._list(prefix, None, None))
 
+    def mount_candidates(self, registries: Iterable[str]) -> Callable[[Digest], list[str]]:
+        """For :func:`imagekit.registry.push.push`'s ``mount_candidates``: the
+        ``HOST/REPO`` names that recorded a blob, in each of ``registries``."""
+        hosts = sorted(set(registries))
+
+        def candidates(digest: Digest) -> list[str]:
+            return [f"{h}/{r}" for h in hosts for r in sorted(self.blobs_known(h, digest))]
+
+        return candidates
+
     def records(
         self, registry: str, repository: str, tag: str | None = None, limit: int | None = 30
     ) -> LedgerRead:

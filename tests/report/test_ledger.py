@@ -131,6 +131,9 @@ def test_blobs_known_names_the_repositories_holding_a_blob(ledger: Ledger) -> No
     assert ledger.blobs_known(REGISTRY, own) == {"other"}
     assert ledger.blobs_known(REGISTRY, Digest.of_bytes(b"never pushed")) == frozenset()
     assert ledger.blobs_known("elsewhere:5000", shared) == frozenset()
+    candidates = ledger.mount_candidates([REGISTRY, "elsewhere:5000"])
+    assert candidates(own) == [f"{REGISTRY}/other"]
+    assert candidates(shared) == [f"{REGISTRY}/{r}" for r in ("other", "team/app", "team/web")]
 
 
 def test_malformed_objects_are_skipped_with_a_warning(ledger: Ledger, s3: Any) -> None:
