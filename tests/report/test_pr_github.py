@@ -323,3 +323,15 @@ def test_the_token_is_in_no_repr_and_a_dry_run_sends_nothing(fake: FakeGitHub, u
     assert ("Authorization", "Bearer [hidden]") in plan.headers
     assert [m for m, _, _ in plan.requests] == ["GET", "GET", "PATCH", "POST"]
     assert plan.body == f"{MARK}\n{REPORT}"
+
+
+def test_an_api_that_does_not_answer_is_tried_three_times_then_one_line() -> None:
+    from tests.registry.double import free_port
+
+    sleeps = Sleeps()
+    forge = github(f"http://127.0.0.1:{free_port()}", sleeps)
+    with pytest.raises(PublishError) as raised:
+        post_sticky(forge, REPORT)
+    assert "the GitHub API at 127.0.0.1:" in str(raised.value)
+    assert "is unreachable" in str(raised.value)
+    assert sleeps.waits == [1.0, 2.0]
