@@ -236,6 +236,8 @@ class _Collector:
             kind = node.type
             if kind == "command":
                 self._command(node, data, where, where_end, source, to_char, depth)
+            elif kind in _DECLARATIONS:
+                self._declaration(node, data, where, where_end)
             elif kind == "redirected_statement":
                 self._heredoc_to_shell(node, data, source, to_char, depth)
             stack.extend(reversed(node.children))
@@ -289,6 +291,41 @@ class _Collector:
                 target = string_nodes[script_index]
                 inner = _inner_logical(target, data, source, to_char)
                 self.parse(inner, depth + 1)
+
+    def _declaration(
+        self,
+        node: Any,
+        data: bytes,
+        where: Callable[[int], int],
+        where_end: Callable[[int], int],
+    ) -> None:
+        """``export A=1 B``, ``declare -x C=2``, ``unset D``: a command named by its keyword,
+        each assignment one argument ``NAME=value`` (quotes removed)."""
+        words: list[Word] = []
+        for child in node.children:
+            if child.type == "variable_assignment":
+                name = child.child_by_field_name("name")
+                value = child.child_by_field_name("value")
+                text = (_raw(name, data) if name is not None else "") + "="
+                text += _text(value, data) if value is not None else ""
+            elif child.type in ("variable_name", "word", *_DECLARATION_KEYWORDS) or (
+                child.type in _ARGUMENT_TYPES
+            ):
+                text = _text(child, data) if child.type in _ARGUMENT_TYPES else _raw(child, data)
+            else:
+                continue
+            words.append(Word(text, where(child.start_byte), where_end(child.end_byte)))
+        if not words:
+            return
+        self.command(
+            tuple(words),
+            (),
+            where(node.start_byte),
+            where_end(node.end_byte),
+            0,
+            scoped=_in_group(node),
+            pipeline=_pipeline_position(node),
+        )
 
     def command(
         self,
@@ -368,6 +405,10 @@ class _Collector:
                     end = to_char(part.end_byte)
                     self.parse(source.slice(start, end), depth + 1)
 
+
+#: Bash's declaration commands (tree-sitter-bash gives them node types of their own).
+_DECLARATIONS = frozenset({"declaration_command", "unset_command"})
+_DECLARATION_KEYWORDS = ("export", "declare", "typeset", "readonly", "local", "unset", "unsetenv")
 
 _GROUPS = frozenset({"subshell", "command_substitution", "process_substitution"})
 

@@ -298,8 +298,8 @@ def merge_runs(ctx: Context, first: Instruction, second: Instruction) -> Merge |
         return None
     a_text, b_text = first.args_logical.text, second.args_logical.text
     a, b = _shape(ctx.shell, a_text), _shape(ctx.shell, b_text)
-    if not a.commands or not b.commands:
-        return None
+    if not _acts(a.commands) or not _acts(b.commands):
+        return None  # nothing but assignments or declarations: no command to keep
     wrap_a = a.stateful or not a.plain
     wrap_b = not b.plain or not b.operators <= {"&&", "|"}
     merged = (
@@ -332,6 +332,15 @@ def merge_runs(ctx: Context, first: Instruction, second: Instruction) -> Merge |
     elif wrap_a and (any(_sets_errexit(c) for c in a.commands) or _shell_errexit(ctx, first)):
         unsafe = "the first body in a subshell, where `set -e` no longer stops it"
     return Merge(tuple(edits), wrap_a or wrap_b, unsafe)
+
+
+#: Commands that only set or remove shell variables (a body of nothing else has no
+#: effect in a RUN of its own: its variables die with the shell).
+DECLARATIONS = frozenset({"export", "declare", "typeset", "readonly", "local", "unset"})
+
+
+def _acts(commands: Sequence[Command]) -> bool:
+    return any(c.name not in DECLARATIONS for c in commands)
 
 
 def _shell_errexit(ctx: Context, run: Instruction) -> bool:

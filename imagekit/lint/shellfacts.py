@@ -109,6 +109,42 @@ def argv_positionals(
     return out if limit is None else out[:limit]
 
 
+def exported(commands: Sequence[Command]) -> list[dict[str, str | None]]:
+    """Per command, what the RUN's earlier ``export`` and ``unset`` commands did to the
+    environment it inherits: a value, or None for a variable unset.
+
+    ``export NAME=VALUE`` and ``declare -x``/``typeset -x NAME=VALUE`` count; so does
+    ``unset NAME``. Only commands outside subshells and ``$(...)`` reach the commands after
+    them; ``export NAME`` of a shell variable has no value known here and is skipped.
+    """
+    env: dict[str, str | None] = {}
+    out: list[dict[str, str | None]] = []
+    for command in commands:
+        out.append(env)
+        if command.scoped:
+            continue
+        name, argv = command.name, command.argv
+        if name == "unset":
+            names = [a for a in argv if not a.startswith("-")]
+            if "-f" not in argv and names:
+                env = {**env, **dict.fromkeys(names)}
+            continue
+        if name in ("declare", "typeset"):
+            flags = "".join(a[1:] for a in argv if a.startswith("-"))
+            if "x" not in flags:
+                continue
+        elif name != "export":
+            continue
+        settings = {
+            key: value
+            for key, eq, value in (a.partition("=") for a in argv if not a.startswith("-"))
+            if eq and key
+        }
+        if settings:
+            env = {**env, **settings}
+    return out
+
+
 def removed_paths(command: Command, home: str = "/root") -> list[str]:
     """Paths a command deletes: ``rm`` arguments and ``find PATH ... -delete``/``-exec rm``."""
     if command.name == "rm":

@@ -308,3 +308,17 @@ def test_grouping_is_relative_to_the_sh_dash_c_script() -> None:
     df = parse("FROM a\nRUN sh -c '(cd /d && make) && cd /e'\n")
     commands = ShellParser().script(df.instructions[1]).commands
     assert [(c.name, c.scoped) for c in commands if c.name == "cd"] == [("cd", True), ("cd", False)]
+
+
+def test_declarations_are_commands(shell: ShellParser) -> None:
+    body = 'export A=1 B="x y" C && (declare -x D=$E) && unset F; local G=1; pip install x'
+    assert [(c.name, c.argv, c.scoped) for c in script(shell, body).commands] == [
+        ("export", ("A=1", "B=x y", "C"), False),
+        ("declare", ("-x", "D=$E"), True),
+        ("unset", ("F",), False),
+        ("local", ("G=1",), False),
+        ("pip", ("install", "x"), False),
+    ]
+    model = parse(f"FROM debian:bookworm-slim\nRUN {body}\n")
+    first = shell.script(run_of(model)).commands[0]
+    assert where(model, first) == (2, 5, 'export A=1 B="x y" C')

@@ -2,7 +2,8 @@
 
 A pip install is fine when it passes ``--no-cache-dir`` (optparse also accepts the
 unambiguous prefix ``--no-cache``), when PIP_NO_CACHE_DIR is set (ENV or ARG default in
-the stage lineage, or a ``PIP_NO_CACHE_DIR=1 pip install`` prefix), when an earlier
+the stage lineage, a ``PIP_NO_CACHE_DIR=1 pip install`` prefix, or an
+``export PIP_NO_CACHE_DIR=1`` earlier in the same RUN), when an earlier
 ``pip config set <section>.no-cache-dir`` configured it, when its cache directory (or a
 parent) is removed later in the same RUN, or when a cache or tmpfs mount covers it.
 ``pip --isolated`` ignores the environment and configuration, so only the option counts.
@@ -17,11 +18,11 @@ import posixpath
 import re
 from collections.abc import Iterator, Sequence
 
-from imagekit.dockerfile import Instruction, Stage
+from imagekit.dockerfile import Instruction
 from imagekit.dockerfile.shell import Command
 from imagekit.lint.context import Context, normalize_path
 from imagekit.lint.findings import Edit, Fix, FixSafety, Violation
-from imagekit.lint.shellfacts import PIP_VALUE_OPTIONS, Removals, first_positional
+from imagekit.lint.shellfacts import PIP_VALUE_OPTIONS, Removals, exported, first_positional
 
 RULE = "IK204"
 _PIP = re.compile(r"^pip(?:\d+(?:\.\d+)*)?$")
@@ -38,6 +39,7 @@ def check(ctx: Context) -> Iterator[Violation]:
         for run in ctx.runs(stage):
             commands = ctx.commands(run)
             removals: Removals | None = None
+            exports: list[dict[str, str | None]] | None = None
             for command in commands:
                 args = pip_args(command)
                 if args is None:
@@ -46,10 +48,13 @@ def check(ctx: Context) -> Iterator[Violation]:
                 configured = configured or _sets_no_cache(args)
                 if first_positional(args, PIP_VALUE_OPTIONS) != "install":
                     continue
-                if _cache_off(ctx, stage, run, command, args, configured_before):
+                if exports is None:
+                    exports = exported(commands)
+                env = _environment(ctx.env_before(stage, run), exports[command.order])
+                if _cache_off(env, command, args, configured_before):
                     continue
                 home = ctx.home(stage, run)
-                cache = _cache_dir(ctx.env_before(stage, run), command, args, home)
+                cache = _cache_dir(env, command, args, home)
                 if ctx.cache_mounted(run, cache, home) or _mounted_pip_cache(ctx, run):
                     continue
                 if removals is None:
@@ -125,13 +130,21 @@ def _disables(value: str | None) -> bool:
     return value.strip().lower() in _BOOLEANS or "$" in value
 
 
+def _environment(env: dict[str, str], exports: dict[str, str | None]) -> dict[str, str]:
+    """ENV and ARG values before the RUN, with what its earlier commands exported or unset."""
+    if not exports:
+        return env
+    merged = dict(env)
+    for key, value in exports.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
 def _cache_off(
-    ctx: Context,
-    stage: Stage,
-    run: Instruction,
-    command: Command,
-    args: Sequence[str],
-    configured: bool,
+    env: dict[str, str], command: Command, args: Sequence[str], configured: bool
 ) -> bool:
     if _no_cache_flag(args):
         return True
@@ -139,7 +152,7 @@ def _cache_off(
         return False  # pip then ignores environment variables and configuration files
     if _disables(command.env_value("PIP_NO_CACHE_DIR")):
         return True
-    if _disables(ctx.env_before(stage, run).get("PIP_NO_CACHE_DIR")):
+    if _disables(env.get("PIP_NO_CACHE_DIR")):
         return True
     return configured  # by `pip config set <section>.no-cache-dir ...` earlier
 

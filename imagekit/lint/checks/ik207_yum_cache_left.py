@@ -49,13 +49,20 @@ _VALUE_OPTIONS = (
     "--destdir",
     "--downloaddir",
 )
+#: The commands that fetch repository metadata, under every name dnf accepts for them: dnf
+#: registers short aliases (``in``, ``rei``, ``up-min``, ``dg``, ``mc``, ``dsync`` ...) next
+#: to the long names, and ``yum`` is dnf on current releases.
 _CHANGES = frozenset(
     {
-        "install", "in", "localinstall", "reinstall", "groupinstall", "groupupdate",
-        "upgrade", "up", "update", "upgrade-minimal", "update-minimal", "downgrade",
-        "distro-sync", "distrosync", "dsync", "swap", "makecache", "builddep", "build-dep",
+        "install", "in", "localinstall", "install-n", "install-na", "install-nevra",
+        "reinstall", "rei", "groupinstall", "groupupdate",
+        "upgrade", "up", "update", "upgrade-to", "update-to", "localupdate",
+        "upgrade-minimal", "update-minimal", "up-min", "downgrade", "dg",
+        "distro-sync", "distrosync", "distribution-synchronization", "dsync", "swap",
+        "makecache", "mc", "builddep", "build-dep",
     }
 )  # fmt: skip
+_GROUPS = ("group", "groups", "grp", "module")
 _GROUP_CHANGES = frozenset({"install", "upgrade", "update"})
 
 
@@ -92,7 +99,7 @@ def check(ctx: Context) -> Iterator[Violation]:
 
 def _action(command: Command) -> str:
     words = positionals(command, _VALUE_OPTIONS)
-    if words[:1] in (["group"], ["groups"], ["module"]) and len(words) > 1:
+    if words[:1] and words[0] in _GROUPS and len(words) > 1:
         return " ".join(words[:2])
     return words[0] if words else ""
 
@@ -103,7 +110,7 @@ def _changes(command: Command) -> bool:
     words = positionals(command, _VALUE_OPTIONS)
     if not words:
         return False
-    if words[0] in ("group", "groups", "module"):
+    if words[0] in _GROUPS:
         return len(words) > 1 and words[1] in _GROUP_CHANGES
     return words[0] in _CHANGES
 

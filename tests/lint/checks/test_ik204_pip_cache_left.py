@@ -170,3 +170,47 @@ def test_only_shipped_stages() -> None:
     """
     assert lines(text, RULE) == [6]
     assert lines(text, RULE, target="build") == [2]
+
+
+# hadolint's own spec cases for DL3042 expect silence here: the export reaches the pip.
+@pytest.mark.parametrize(
+    "run",
+    [
+        "export PIP_NO_CACHE_DIR=1 && pip install flask",
+        "export PIP_NO_CACHE_DIR=off; pip3 install flask",
+        "export A=1 PIP_NO_CACHE_DIR=1 && python3 -m pip install flask",
+        "declare -x PIP_NO_CACHE_DIR=1 && pip install flask",
+        "export PIP_NO_CACHE_DIR=1 && (pip install flask)",
+        "export PIP_CACHE_DIR=/tmp/pc && pip install flask && rm -rf /tmp/pc",
+    ],
+)
+def test_export_earlier_in_the_run_counts(run: str) -> None:
+    assert hits(_run(run), RULE) == []
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        # the export comes after the install, or dies with its subshell
+        "pip install flask && export PIP_NO_CACHE_DIR=1",
+        "(export PIP_NO_CACHE_DIR=1) && pip install flask",
+        "echo $(export PIP_NO_CACHE_DIR=1) && pip install flask",
+        # unset takes it back; declare without -x does not export; a plain name has no value here
+        "export PIP_NO_CACHE_DIR=1 && unset PIP_NO_CACHE_DIR && pip install flask",
+        "declare PIP_NO_CACHE_DIR=1 && pip install flask",
+        "export PIP_NO_CACHE_DIR && pip install flask",
+        "export PIP_NO_CACHE_DIR=please && pip install flask",
+    ],
+)
+def test_export_that_does_not_reach_the_install(run: str) -> None:
+    assert lines(_run(run), RULE) == [2]
+
+
+def test_unset_of_a_stage_env_in_the_run() -> None:
+    text = _run("unset PIP_NO_CACHE_DIR && pip install flask", before="ENV PIP_NO_CACHE_DIR=1\n")
+    assert lines(text, RULE) == [3]
+
+
+def test_export_in_one_run_does_not_reach_the_next() -> None:
+    text = _run("pip install flask", before="RUN export PIP_NO_CACHE_DIR=1\n")
+    assert lines(text, RULE) == [3]

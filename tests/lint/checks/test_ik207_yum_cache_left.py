@@ -115,3 +115,31 @@ def test_only_shipped_stages() -> None:
     """
     assert lines(text, RULE) == [6]
     assert lines(text, RULE, target="build") == [2]
+
+
+# dnf's own short names for its commands (its command classes list them as aliases).
+@pytest.mark.parametrize(
+    "action",
+    [
+        "in", "rei", "up", "up-min", "dg", "mc", "dsync", "distrosync",
+        "distribution-synchronization", "install-n", "install-nevra", "upgrade-to",
+        "update-to", "localupdate",
+    ],
+)  # fmt: skip
+def test_dnf_command_aliases(action: str) -> None:
+    [finding] = hits(_run(f"dnf -y {action} nginx"), RULE)
+    assert f"`dnf {action}`" in finding.message
+    assert hits(_run(f"dnf -y {action} nginx && dnf clean all"), RULE) == []
+
+
+@pytest.mark.parametrize("group", ["grp", "groups", "module"])
+def test_group_command_aliases(group: str) -> None:
+    [finding] = hits(_run(f"dnf -y {group} install 'Development Tools'"), RULE)
+    assert f"`dnf {group} install`" in finding.message
+    assert hits(_run(f"dnf -y {group} list"), RULE) == []
+
+
+# Removing packages is left alone, as `dnf remove` is (see the silent cases above).
+@pytest.mark.parametrize("action", ["rm", "remove", "erase"])
+def test_removal_aliases_stay_silent(action: str) -> None:
+    assert hits(_run(f"dnf {action} nginx"), RULE) == []
