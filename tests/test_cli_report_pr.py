@@ -344,3 +344,42 @@ def test_a_real_process_shows_one_line_and_no_token(
     assert len(done.stderr.splitlines()) == 1
     assert "401: the token was refused" in done.stderr
     assert GITHUB_TOKEN not in done.stderr
+
+
+def test_a_real_push_size_report_becomes_the_comment(
+    registry: str, github: tuple[FakeGitHub, str], tmp_path: Path
+) -> None:
+    """The chain the CI examples run: push to the test registry with --compare-to and
+    --format json, then comment that file."""
+    import uuid
+
+    from imagekit.oci.layout import write_layout
+    from tests.report.examples import example_image, old_image
+
+    fake, url = github
+    write_layout(old_image(), tmp_path / "layout", "1")
+    write_layout(example_image(), tmp_path / "layout", "2")
+    repo = f"{registry}/pr-comment-{uuid.uuid4().hex[:8]}"
+    runner = CliRunner()
+    main_push = runner.invoke(cli, ["push", f"oci:{tmp_path}/layout:1", f"{repo}:main"])
+    assert main_push.exit_code == 0, main_push.stderr
+    pushed = runner.invoke(
+        cli,
+        [
+            "push",
+            f"oci:{tmp_path}/layout:2",
+            f"{repo}:pr-7",
+            "--compare-to",
+            f"{repo}:main",
+            "--format",
+            "json",
+        ],
+    )
+    assert pushed.exit_code == 0, pushed.stderr
+    saved = tmp_path / "size-report.json"
+    saved.write_text(pushed.stdout, encoding="utf-8")
+    result = run("--repo", "team/app", "--pr", "7", "--report", str(saved), env=gh_env(url))
+    assert result.exit_code == 0, result.stderr
+    body = fake.comments[0]["body"]
+    assert body == f"{MARK}\n{markdown_from_files([saved])}"
+    assert f"{repo}:pr-7".split("/", 1)[1] in body
