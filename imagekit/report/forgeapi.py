@@ -243,7 +243,13 @@ class Api:
 
     def _wait_out(self, wait: float, answer: Answer, what: str, limited: int) -> None:
         left = self.max_wait - self.waited
-        if wait > left or limited > MAX_RATE_LIMITED:
+        if limited > MAX_RATE_LIMITED:
+            raise PublishError(
+                f"{what}: {self.name} is still rate limiting (answer {answer.status}) after "
+                f"{MAX_RATE_LIMITED} waits",
+                hint="run again later",
+            )
+        if wait > left:
             resets = _clock_time(self.clock() + wait)
             raise PublishError(
                 f"{what}: {self.name}'s rate limit (answer {answer.status}) resets at {resets}, "

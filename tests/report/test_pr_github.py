@@ -335,3 +335,12 @@ def test_an_api_that_does_not_answer_is_tried_three_times_then_one_line() -> Non
     assert "the GitHub API at 127.0.0.1:" in str(raised.value)
     assert "is unreachable" in str(raised.value)
     assert sleeps.waits == [1.0, 2.0]
+
+
+def test_a_forge_that_keeps_rate_limiting_is_given_up_on(fake: FakeGitHub, url: str) -> None:
+    for _ in range(6):
+        fake.answer_next("GET", "/user", 429, {"Retry-After": "1"})
+    sleeps = Sleeps()
+    with pytest.raises(PublishError, match=r"still rate limiting .* after 5 waits"):
+        post_sticky(github(url, sleeps), REPORT)
+    assert sleeps.waits == [1.0] * 5
