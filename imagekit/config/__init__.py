@@ -43,6 +43,9 @@ class Config(NamedTuple):
     path: str = ""
     #: The CI variables reports read (:data:`CI_PREFIXES`), as sorted (name, value) pairs.
     ci_env: tuple[tuple[str, str], ...] = ()
+    #: Build time of reproducible builds, seconds since the epoch (``SOURCE_DATE_EPOCH``;
+    #: "" when unset): layer mtimes and ``created`` of the images imagekit builds.
+    source_date_epoch: str = ""
 
     def ci_var(self, name: str) -> str:
         """A CI variable's value, or "" when it is not set."""
@@ -75,4 +78,5 @@ def from_env(environ: Mapping[str, str]) -> Config:
         weed=environ.get("IMAGEKIT_WEED", ""),
         path=environ.get("PATH", ""),
         ci_env=tuple(sorted((k, v) for k, v in environ.items() if k.startswith(CI_PREFIXES))),
+        source_date_epoch=environ.get("SOURCE_DATE_EPOCH", "").strip(),
     )
