@@ -1,10 +1,13 @@
 """The OLD side of a push's size report: what a tag weighed in the registry before the push.
 
-A push reads it before it uploads anything; a tag the registry does not know yet (the
-first push) gives None, which the report shows as a first push without growth.
+A push reads it before it uploads anything (:func:`read_before`: every image of an index,
+by platform); a tag the registry does not know yet (the first push) gives None, which the
+report shows as a first push without growth.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from imagekit.errors import ImageError
 from imagekit.oci.config import parse_config
@@ -14,6 +17,58 @@ from imagekit.report.delta import ImageSizes, image_sizes
 
 #: Error codes and statuses that mean "no such tag (yet)".
 _ABSENT = frozenset({"MANIFEST_UNKNOWN", "NAME_UNKNOWN"})
+
+
+def platform_key(platform: Platform) -> str:
+    """``os/arch[/variant]`` of an image config, as rows and matches name it."""
+    return str(platform)
+
+
+@dataclass(frozen=True, slots=True)
+class Before:
+    """What a reference named before a push: the sizes of each image, by platform key."""
+
+    images: tuple[tuple[str, ImageSizes], ...]
+
+    def match(self, platform: Platform, count: int) -> ImageSizes | None:
+        """The old image for a new image of ``platform`` among ``count`` new images: the
+        same platform, or the only old image when a lone image replaces a lone image."""
+        found = dict(self.images).get(platform_key(platform))
+        if found is None and count == 1 and len(self.images) == 1:
+            return self.images[0][1]
+        return found
+
+
+def _sizes(
+    client: RegistryClient, repository: str, manifest: Manifest, reference: str
+) -> tuple[str, ImageSizes]:
+    raw = client.read_blob(repository, manifest.config.digest, manifest.config.size)
+    config = parse_config(raw, f"{reference} config")
+    return platform_key(config.platform), image_sizes(reference, manifest, config)
+
+
+def read_before(client: RegistryClient, repository: str, identifier: str) -> Before | None:
+    """Every image ``repository:identifier`` names in ``client``'s registry (one, or those
+    of an index: attestations left out), or None when the registry does not have it."""
+    reference = f"{client.registry}/{repository}{'@' if ':' in identifier else ':'}{identifier}"
+    try:
+        fetched = client.get_manifest(repository, identifier)
+    except RegistryResponseError as exc:
+        if exc.status == 404 or _ABSENT.intersection(exc.codes):
+            return None
+        raise
+    found = parse(fetched.raw, fetched.media_type, reference)
+    if isinstance(found, Manifest):
+        return Before((_sizes(client, repository, found, reference),))
+    images = []
+    for descriptor in found.images:
+        child = client.get_manifest(repository, str(descriptor.digest))
+        manifest = parse(child.raw, descriptor.media_type or child.media_type, reference)
+        if not isinstance(manifest, Manifest):
+            raise ImageError(f"{reference}: an index inside an index is not an image")
+        label = f"{reference} ({descriptor.platform})" if descriptor.platform else reference
+        images.append(_sizes(client, repository, manifest, label))
+    return Before(tuple(images))
 
 
 def registry_sizes(

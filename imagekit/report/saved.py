@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from imagekit.errors import ImageError, InputError
+from imagekit.report.record import LedgerRecord, parse_record
 from imagekit.report.sizerender import render_size_report
 from imagekit.report.sizereport import KIND, SizeReport, merge
 
@@ -36,16 +37,38 @@ def _reports(data: Any, what: str) -> list[SizeReport]:
     return [SizeReport.from_dict(data, what)]
 
 
-def load_report(path: Path) -> SizeReport:
-    """The size report saved in ``path`` (several in one file are merged)."""
+def _trends(data: Any, what: str) -> list[list[LedgerRecord]]:
+    """The size trends saved beside a report (``imagekit push --format json``'s ``trends``:
+    the ledger records of each pushed tag, oldest first)."""
+    if isinstance(data, list):
+        return [t for i, item in enumerate(data) for t in _trends(item, f"{what}[{i}]")]
+    trends = data.get("trends") if isinstance(data, dict) else None
+    if not isinstance(trends, list):
+        return []
+    found = []
+    for i, trend in enumerate(trends):
+        if not isinstance(trend, list):
+            raise ImageError(f"{what}: trends[{i}] must be a list of ledger records")
+        try:
+            found.append([parse_record(json.dumps(r).encode()) for r in trend])
+        except ValueError as exc:
+            raise ImageError(f"{what}: trends[{i}]: {exc}") from None
+    return found
+
+
+def _load(path: Path) -> Any:
     text = _read(path)
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except ValueError as exc:
         raise ImageError(
             f"{path}: not valid JSON ({exc})", hint="pass the --format json output"
         ) from None
-    return merge(_reports(data, str(path)))
+
+
+def load_report(path: Path) -> SizeReport:
+    """The size report saved in ``path`` (several in one file are merged)."""
+    return merge(_reports(_load(path), str(path)))
 
 
 def load_reports(paths: Sequence[Path]) -> SizeReport:
@@ -74,15 +97,20 @@ def markdown_from_files(paths: Sequence[Path]) -> str:
     """
     parts: list[str | None] = []
     reports: list[SizeReport] = []
+    trends: list[list[LedgerRecord]] = []
     for raw in paths:
         path = Path(raw)
         text = _read(path)
         if _is_json(path, text):
             if not reports:
                 parts.append(None)  # where the merged report goes
-            reports.append(load_report(path))
+            data = _load(path)
+            reports.append(merge(_reports(data, str(path))))
+            trends.extend(_trends(data, str(path)))
         else:
             parts.append(text.strip("\n"))
-    merged = render_size_report(merge(reports), "markdown").rstrip("\n") if reports else ""
+    merged = ""
+    if reports:
+        merged = render_size_report(merge(reports), "markdown", trends=trends).rstrip("\n")
     texts = [merged if part is None else part for part in parts]
     return "\n\n".join(t for t in texts if t) + "\n"
