@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import ssl
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from imagekit.cli.common import apply, config_of, err, format_option, out, platform_option
+from imagekit.cli.progress import progress_for
 from imagekit.config import Config
 from imagekit.errors import InputError, UsageError
 
@@ -88,8 +88,12 @@ def run_push(
     oci: bool = False,
     mount_candidates: MountCandidates | None = None,
     on_event: Callable[[PushEvent], None] | None = None,
+    before_push: Callable[[Callable[[str], RegistryClient]], None] | None = None,
 ) -> PushResult:
-    """Push the image SOURCE names to every destination; what was pushed."""
+    """Push the image SOURCE names to every destination; what was pushed.
+
+    ``before_push`` is called with the client factory once the registries answer and
+    before anything is sent (the size report reads the tags about to move there)."""
     from imagekit.registry.push import parse_destination, push
     from imagekit.registry.pushplan import PushOptions
     from imagekit.registry.pushsource import open_push_source
@@ -106,6 +110,8 @@ def run_push(
     client_for = client_factory(config, insecure=insecure, ca_cert=ca_cert)
     for registry in dict.fromkeys(target.registry for target in targets):
         client_for(registry).ping()  # an unreachable registry fails before any work
+    if before_push is not None:
+        before_push(client_for)
     image = open_push_source(source, platform=parse_platform(platform), client_for=client_for)
     try:
         return push(
@@ -150,101 +156,18 @@ def render_push(result: PushResult, fmt: str) -> str:
     return f"{result.digest}\n"
 
 
-class PlainProgress:
-    """One line per step on stderr, for CI and logs."""
+def parse_registry(destination: str) -> str:
+    """The registry host of a destination reference (UsageError when malformed)."""
+    from imagekit.registry.push import parse_destination
 
-    def __init__(self, write: Callable[[str], None] = err) -> None:
-        self._write = write
-        self._lock = threading.Lock()
-
-    def __call__(self, event: PushEvent) -> None:
-        from imagekit.report.sizes import human_size
-
-        line = None
-        digest = event.digest.short if event.digest is not None else ""
-        if event.kind == "compress":
-            line = f"compressing {event.role}"
-        elif event.kind == "blob-done":
-            line = (
-                f"{event.role} {digest} ({human_size(event.size)}): {event.action} "
-                f"in {event.repository}"
-            )
-        elif event.kind == "manifest":
-            line = f"pushed {event.reference}"
-        if line is not None:
-            with self._lock:
-                self._write(line)
-
-    def close(self) -> None:
-        pass
-
-
-class BarProgress:
-    """A rich progress bar per blob with bytes and rate, on a terminal."""
-
-    def __init__(self) -> None:
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            Progress,
-            TextColumn,
-            TransferSpeedColumn,
-        )
-
-        self._progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            console=Console(stderr=True),
-            transient=False,
-        )
-        self._tasks: dict[tuple[str, str], Any] = {}
-        self._lock = threading.Lock()
-        self._progress.start()
-
-    def _task(self, event: PushEvent) -> Any:
-        key = (event.role, event.repository)
-        with self._lock:
-            if key not in self._tasks:
-                label = f"{event.role} {event.digest.short if event.digest else ''}"
-                self._tasks[key] = self._progress.add_task(label, total=event.size or None)
-            return self._tasks[key]
-
-    def __call__(self, event: PushEvent) -> None:
-        if event.kind == "compress":
-            self._progress.console.print(f"compressing {event.role}")
-        elif event.kind == "blob":
-            self._task(event)
-        elif event.kind == "progress":
-            self._progress.update(self._task(event), completed=event.done)
-        elif event.kind == "blob-done":
-            task = self._task(event)
-            self._progress.update(
-                task,
-                completed=event.size,
-                total=event.size,
-                description=f"{event.role} {event.digest.short if event.digest else ''} "
-                f"{event.action}",
-            )
-        elif event.kind == "manifest":
-            self._progress.console.print(f"pushed {event.reference}")
-
-    def close(self) -> None:
-        self._progress.stop()
-
-
-def progress_for(config: Config) -> PlainProgress | BarProgress:
-    """Bars on a terminal; plain lines in CI or when stderr is not a terminal."""
-    if config.ci or not sys.stderr.isatty():
-        return PlainProgress()
-    return BarProgress()
+    return parse_destination(destination).registry
 
 
 def register(cli: click.Group) -> None:
     """Add ``push`` to ``cli``."""
     import click
+
+    from imagekit.cli.sizes import budget_options
 
     def size(value: str | None) -> int | None:
         from imagekit.config.schema import parse_size
@@ -257,9 +180,20 @@ def register(cli: click.Group) -> None:
             raise UsageError(f"--chunk-size: {exc}") from None
 
     def command(
-        source: str, dest: tuple[str, ...], fmt: str, chunk_size: str | None, **options: Any
+        source: str,
+        dest: tuple[str, ...],
+        fmt: str,
+        chunk_size: str | None,
+        compare_to: str | None,
+        fail_on_growth: str | None,
+        max_size: str | None,
+        ledger: str | None,
+        s3_endpoint: str | None,
+        no_ledger: bool,
+        **options: Any,
     ) -> None:
-        """Push the image SOURCE to the registry references DEST (one or more).
+        """Push the image SOURCE to the registry references DEST (one or more), and report
+        what the push changed in size.
 
         \b
         SOURCE: docker-daemon:NAME[:TAG] (or a bare NAME[:TAG]), docker-archive:PATH,
@@ -270,11 +204,35 @@ def register(cli: click.Group) -> None:
         Blobs the registry has are skipped, blobs in another repository of the same
         registry are mounted. Layers without a compressed blob (docker-daemon,
         docker-archive) are compressed on the way (gzip, or --compression zstd), always
-        to the same bytes. Prints the pushed manifest digest. Exit status: 0 pushed,
-        2 bad input, 3 a registry error.
+        to the same bytes.
+
+        Before a tag moves, what it named is read (or --compare-to REF): the size report
+        (on stderr; in the JSON under size_report) shows the compressed size, the change,
+        the layers shared, added and removed and the bytes sent. Each push is recorded in
+        the size ledger (--ledger, or the embedded registry's bucket).
+
+        Prints the pushed manifest digest. Exit status: 0 pushed, 1 a budget crossed
+        (after the push and the report), 2 bad input, 3 a registry error, 6 the ledger
+        could not be written.
         """
+        import time
+
+        from imagekit.cli.sizes import PushSizes, budget_from_flags, finish, ledger_for
+        from imagekit.report.sizerender import render_size_report
+
         ctx = click.get_current_context()
         config = config_of(ctx)
+        budget = budget_from_flags(fail_on_growth, max_size)
+        registries = [parse_registry(text) for text in dest]
+        book = (
+            None
+            if no_ledger
+            else ledger_for(config, registries, ledger=ledger, s3_endpoint=s3_endpoint)
+        )
+        sizes = PushSizes(
+            config, dest, compare_to=compare_to, budget=budget, ledger=book, clock=time.time
+        )
+        candidates = None if book is None else book.mount_candidates(registries)
         progress = progress_for(config)
         try:
             result = run_push(
@@ -283,11 +241,23 @@ def register(cli: click.Group) -> None:
                 config=config,
                 chunk_size=size(chunk_size),
                 on_event=progress,
+                mount_candidates=candidates,
+                before_push=sizes.read_before,
                 **options,
             )
         finally:
             progress.close()
-        out(render_push(result, fmt))
+        report = sizes.after(result)
+        for warning in sizes.warnings:
+            err(f"imagekit: warning: {warning}")
+        if fmt == "json":
+            out(json.dumps({**push_json(result), **sizes.to_dict(report)}, indent=2))
+        else:
+            out(render_push(result, fmt))
+            err(render_size_report(report, "table").rstrip("\n"))
+            if book is not None:
+                err(f"recorded in the size ledger {book.url}")
+        raise click.exceptions.Exit(finish(report))
 
     cli.command(name="push")(
         apply(
@@ -295,6 +265,25 @@ def register(cli: click.Group) -> None:
             click.argument("source"),
             click.argument("dest", nargs=-1, required=True),
             format_option(("text", "json"), "text"),
+            click.option(
+                "--compare-to",
+                metavar="REF",
+                help="Report sizes against this image (e.g. the main branch's tag) instead "
+                "of what each DEST tag named before the push.",
+            ),
+            budget_options(),
+            click.option(
+                "--ledger",
+                metavar="s3://BUCKET/PREFIX",
+                help="Record the push in this size ledger (default: the embedded "
+                "registry's bucket when DEST is the embedded registry).",
+            ),
+            click.option(
+                "--s3-endpoint",
+                metavar="URL",
+                help="The ledger's S3 endpoint (default: AWS; credentials from boto3's chain).",
+            ),
+            click.option("--no-ledger", is_flag=True, help="Do not record the push."),
             click.option(
                 "--compression",
                 type=click.Choice(["gzip", "zstd"]),

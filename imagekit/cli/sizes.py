@@ -22,12 +22,18 @@ from imagekit.cli.common import (
     out,
     platform_option,
 )
+from imagekit.config import Config
 from imagekit.errors import PolicyFailure, UsageError
 
 if TYPE_CHECKING:
     import click
 
+    from imagekit.registry.client import RegistryClient
+    from imagekit.registry.push import PushResult
     from imagekit.report.budget import Budget
+    from imagekit.report.ledger import Ledger
+    from imagekit.report.previous import Before
+    from imagekit.report.record import LedgerRecord
     from imagekit.report.sizereport import SizeReport
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -124,6 +130,7 @@ def _repository(text: str) -> tuple[str, str, str | None]:
 def run_history(
     name: str,
     *,
+    config: Config,
     ledger: str | None,
     s3_endpoint: str | None,
     limit: int,
@@ -131,17 +138,15 @@ def run_history(
     chart: Path | None,
 ) -> int:
     """``imagekit report history``: the trend on stdout, skipped records on stderr."""
-    from imagekit.report.ledger import Ledger, parse_ledger_url, s3_client
     from imagekit.report.trend import render_history, trend_rows
 
     registry, repository, tag = _repository(name)
-    if ledger is None:
+    store = ledger_for(config, [registry], ledger=ledger, s3_endpoint=s3_endpoint)
+    if store is None:
         raise UsageError(
-            "history needs the ledger's location",
+            f"history: {registry} is not the embedded registry, and no --ledger was given",
             hint="pass --ledger s3://BUCKET/PREFIX (and --s3-endpoint URL for a local S3)",
         )
-    bucket, prefix = parse_ledger_url(ledger)
-    store = Ledger(s3_client(s3_endpoint), bucket, prefix)
     read = store.records(registry, repository, tag, limit + 1)  # one more: the first delta
     for warning in read.warnings:
         err(f"imagekit: warning: {warning}")
@@ -188,7 +193,11 @@ def add_size_commands(group: click.Group) -> None:
 
     @group.command()
     @click.argument("name", metavar="HOST/REPO[:TAG]")
-    @click.option("--ledger", metavar="s3://BUCKET/PREFIX", help="Where the size ledger is.")
+    @click.option(
+        "--ledger",
+        metavar="s3://BUCKET/PREFIX",
+        help="Where the size ledger is (default: the embedded registry's bucket).",
+    )
     @click.option(
         "--s3-endpoint",
         metavar="URL",
@@ -212,5 +221,111 @@ def add_size_commands(group: click.Group) -> None:
     def history(name: str, **options: Any) -> None:
         """The size trend of the repository HOST/REPO (of one TAG when given) from the size
         ledger: time, tag, digest, compressed size, change to the push before, commit and
-        branch; on a terminal, a sparkline of the sizes."""
-        raise click.exceptions.Exit(run_history(name, **options))
+        branch; on a terminal, a sparkline of the sizes. The ledger is --ledger, else the
+        embedded registry's own when HOST is the embedded registry."""
+        from imagekit.cli.common import config_of
+
+        config = config_of(click.get_current_context())
+        raise click.exceptions.Exit(run_history(name, config=config, **options))
+
+
+#: Where the size ledger lives in the embedded registry's bucket (beside the registry's
+#: own root directory, which garbage collection never leaves).
+EMBEDDED_LEDGER_PREFIX = "imagekit/ledger"
+
+
+def ledger_for(
+    config: Config,
+    registries: Sequence[str],
+    *,
+    ledger: str | None,
+    s3_endpoint: str | None,
+) -> Ledger | None:
+    """The size ledger: ``--ledger s3://BUCKET/PREFIX`` (boto3's credentials, ``--s3-endpoint``
+    for a local S3), else the embedded registry's bucket when every one of ``registries``
+    is the embedded registry (Config.registry_dir), else None."""
+    from imagekit.report.ledger import Ledger, parse_ledger_url, s3_client
+
+    if ledger is not None:
+        bucket, prefix = parse_ledger_url(ledger)
+        return Ledger(s3_client(s3_endpoint), bucket, prefix)
+    from imagekit.services import load
+
+    embedded = load(Path(config.registry_dir))
+    if embedded is None or not registries or any(r != embedded.address for r in registries):
+        return None
+    return Ledger(embedded.s3_client(), embedded.bucket, EMBEDDED_LEDGER_PREFIX)
+
+
+class PushSizes:
+    """The size report and ledger records of one ``imagekit push``.
+
+    :meth:`read_before` runs before anything is sent (what each destination tag names,
+    or ``--compare-to``); :meth:`after` makes the report, appends the ledger records and
+    reads the trend back.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        destinations: Sequence[str],
+        *,
+        compare_to: str | None,
+        budget: Budget,
+        ledger: Ledger | None,
+        clock: Callable[[], float],
+    ) -> None:
+        from imagekit.registry.push import parse_destination
+
+        self.config = config
+        self.targets = [parse_destination(text) for text in destinations]
+        self.compare_to = parse_destination(compare_to) if compare_to else None
+        self.budget = budget
+        self.ledger = ledger
+        self.clock = clock
+        self.befores: dict[str, Before | None] = {}
+        self.old: Before | None = None
+        self.keys: list[str] = []
+        self.trends: list[list[LedgerRecord]] = []
+        self.warnings: list[str] = []
+
+    def read_before(self, client_for: Callable[[str], RegistryClient]) -> None:
+        from imagekit.report.previous import read_before
+
+        from imagekit.report.pushreport import tag_of
+
+        for ref in self.targets:
+            client = client_for(ref.registry)
+            self.befores[str(tag_of(ref))] = read_before(client, ref.repository, ref.identifier)
+        if self.compare_to is not None:
+            ref = self.compare_to
+            self.old = read_before(client_for(ref.registry), ref.repository, ref.identifier)
+            if self.old is None:
+                self.warnings.append(
+                    f"--compare-to {ref}: the registry has no such image; sizes are shown "
+                    "as a first push"
+                )
+
+    def after(self, result: PushResult) -> SizeReport:
+        from imagekit.report.pushreport import push_deltas, push_records
+        from imagekit.report.record import ci_revision
+        from imagekit.report.sizereport import size_report
+
+        report = size_report(push_deltas(result, self.befores, self.old), self.budget)
+        if self.ledger is not None:
+            commit, branch = ci_revision(self.config.ci_var)
+            records = push_records(result, time=self.clock(), commit=commit, branch=branch)
+            self.keys = [self.ledger.append(record) for record in records]
+            for record in records:
+                read = self.ledger.records(record.registry, record.repository, record.tag, 30)
+                self.warnings.extend(read.warnings)
+                self.trends.append(list(read.records))
+        return report
+
+    def to_dict(self, report: SizeReport) -> dict[str, Any]:
+        """The keys ``imagekit push --format json`` adds to the push's own."""
+        return {
+            "size_report": report.to_dict(),
+            "ledger": None if self.ledger is None else self.ledger.url,
+            "trends": [[record.to_dict() for record in trend] for trend in self.trends],
+        }
