@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import click
 
 #: The command-group modules, in the order ``imagekit --help`` lists their commands.
-GROUPS = ("lint", "catalog", "inspect", "push", "registry", "report")
+GROUPS = ("lint", "catalog", "inspect", "push", "registry", "report", "build")
 
 
 def build_cli() -> click.Group:

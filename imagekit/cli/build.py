@@ -1,0 +1,332 @@
+"""``imagekit build root NAME`` and ``imagekit build go PATH``: images made without a
+Dockerfile, a daemon or Docker Hub.
+
+Both write the image to every ``--output`` (``oci:DIR[:TAG]``, ``docker-archive:PATH``,
+``docker-daemon:NAME:TAG``) and print its digest on stdout, or with ``--format json`` the
+build summary (:func:`imagekit.build.summary.summary`); the layers go to stderr. The image
+is assembled in a temporary directory that is removed once every output is written.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from imagekit.cli.common import apply, config_of, err, format_option, out
+from imagekit.config import Config
+from imagekit.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:
+    import click
+
+    from imagekit.build.assemble import Built
+    from imagekit.build.blobs import BlobStore
+    from imagekit.oci.image import Image
+    from imagekit.oci.manifest import Platform
+
+
+def source_date_epoch(config: Config) -> int | None:
+    """SOURCE_DATE_EPOCH as seconds; ConfigError for anything but a non-negative integer."""
+    text = config.source_date_epoch
+    if not text:
+        return None
+    if not text.isdigit():
+        raise ConfigError(
+            f"SOURCE_DATE_EPOCH={text!r} is not a number of seconds since the epoch",
+            hint="set it to e.g. $(git log -1 --format=%ct), or unset it",
+        )
+    return int(text)
+
+
+def pairs(values: Sequence[str], flag: str) -> tuple[tuple[str, str], ...]:
+    """``KEY=VALUE`` flags as pairs; UsageError for one without ``=``."""
+    found = []
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key:
+            raise UsageError(f"{flag} {value!r}: expected KEY=VALUE")
+        found.append((key, rest))
+    return tuple(found)
+
+
+def platforms(values: Sequence[str]) -> tuple[Platform, ...]:
+    """``--platform`` values, each one or several comma-separated ``OS/ARCH[/VARIANT]``."""
+    from imagekit.errors import ImageError
+    from imagekit.oci.manifest import Platform
+
+    found: list[Platform] = []
+    for value in values:
+        for text in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                platform = Platform.parse(text)
+            except ImageError as exc:
+                raise UsageError(f"--platform: {exc.message}") from None
+            if platform not in found:
+                found.append(platform)
+    return tuple(found)
+
+
+@contextmanager
+def work_store() -> Iterator[BlobStore]:
+    """A blob store in a temporary directory, removed afterwards."""
+    from imagekit.build.blobs import BlobStore
+
+    with tempfile.TemporaryDirectory(prefix="imagekit-build-") as name:
+        yield BlobStore(name)
+
+
+def deliver(
+    built: Built, outputs: Sequence[str], fmt: str, *, platform: Platform | None = None
+) -> None:
+    """Write ``built`` to every output, then print the result (digest or JSON) on stdout
+    and the layers on stderr."""
+    from imagekit.build.outputs import parse_output, write_outputs
+    from imagekit.build.summary import summary
+    from imagekit.report.sizes import human_size
+
+    specs = [parse_output(text) for text in outputs]
+    written = write_outputs(built, specs, platform=platform)
+    result = summary(built, written)
+    if fmt == "json":
+        out(json.dumps(result, indent=2))
+        return
+    for layer in result["layers"]:
+        where = f" [{layer['platform']}]" if "platform" in layer else ""
+        err(
+            f"  layer {layer['digest'][7:19]}{where} {human_size(layer['size'])} "
+            f"({human_size(layer['uncompressed_size'])} uncompressed)  {layer['created_by']}"
+        )
+    err(
+        f"{result['name']}: {human_size(result['size'])} compressed, "
+        f"{human_size(result['uncompressed_size'])} uncompressed"
+    )
+    for item in written:
+        err(f"wrote {item.output}")
+    if not written:
+        err("no --output given: the image was built and not kept")
+    out(result["digest"])
+
+
+def output_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    import click
+
+    return apply(
+        function,
+        click.option(
+            "--output",
+            "-o",
+            "outputs",
+            multiple=True,
+            metavar="DEST",
+            help="Write the image here (repeatable): oci:DIR[:TAG], "
+            "docker-archive:PATH[:NAME:TAG] or docker-daemon:NAME[:TAG].",
+        ),
+        format_option(("text", "json"), "text"),
+    )
+
+
+def run_root(
+    config: Config, name: str, options: dict[str, Any], outputs: Sequence[str], fmt: str
+) -> None:
+    from imagekit.build.roots import RootRequest, build_root
+
+    chosen = platforms([options["platform"]] if options["platform"] else [])
+    if len(chosen) > 1:
+        raise UsageError("build root makes one platform at a time")
+    request = RootRequest(
+        name,
+        epoch=source_date_epoch(config),
+        platform=chosen[0] if chosen else None,
+        suite=options["suite"],
+        variant=options["variant"],
+        include=tuple(options["include"]),
+        ca_certificates=options["ca_certificates"],
+        sources=Path(options["sources"]) if options["sources"] else None,
+        busybox=Path(options["busybox"]),
+    )
+    err(f"building the {name} root")
+    with work_store() as store:
+        deliver(build_root(request, store), outputs, fmt)
+
+
+def _opener(insecure: bool) -> Callable[[str, Platform], Image]:
+    def opener(text: str, platform: Platform) -> Image:
+        from imagekit.report.sources import open_source
+
+        return open_source(text, platform=platform, insecure=insecure)
+
+    return opener
+
+
+def run_go(
+    config: Config, path: str, options: dict[str, Any], outputs: Sequence[str], fmt: str
+) -> None:
+    from imagekit.build.gocompile import host_platform
+    from imagekit.build.goimage import (
+        GoEnvironment,
+        GoImageRequest,
+        build_go_image,
+        source_revision,
+    )
+
+    chosen = platforms(options["platform"]) or (host_platform(),)
+    module_dir = Path(path)
+    labels = pairs(options["label"], "--label")
+    revision = "" if options["no_git"] else source_revision(module_dir)
+    request = GoImageRequest(
+        module_dir,
+        chosen,
+        package=options["package"],
+        name=options["name"] or "",
+        base=options["base"],
+        ca_certificates=options["ca_certificates"],
+        ca_bundle=Path(options["ca_bundle"]) if options["ca_bundle"] else None,
+        tzdata=options["tzdata"],
+        user=options["user"],
+        env=tuple(f"{k}={v}" for k, v in pairs(options["env"], "--env")),
+        labels=labels,
+        annotations=pairs(options["annotation"], "--annotation"),
+        version=options["image_version"] or "",
+        revision=revision,
+        tags=tuple(t for t in (options["tags"] or "").split(",") if t),
+        epoch=source_date_epoch(config),
+    )
+    if options["ca_bundle"] and not options["ca_certificates"]:
+        raise UsageError("--ca-bundle and --no-ca-certificates contradict each other")
+    environment = GoEnvironment(Path(config.cache_dir), config.path)
+    err(f"building {module_dir} for {', '.join(str(p) for p in chosen)} on {request.base}")
+    with work_store() as store:
+        built = build_go_image(
+            request, store, environment, opener=_opener(options["insecure_registry"])
+        )
+        deliver(built, outputs, fmt, platform=chosen[0] if len(chosen) == 1 else None)
+
+
+def register(cli: click.Group) -> None:
+    """Add the ``build`` group (``root``, ``go``) to ``cli``."""
+    import click
+
+    from imagekit.cli.common import group_class, insecure_registry_option
+
+    @cli.group(name="build", cls=group_class())
+    def build() -> None:
+        """Build images without a Dockerfile, a daemon or Docker Hub."""
+
+    @build.command(name="root")
+    @click.argument("name", type=click.Choice(["busybox", "debian", "runtime"]))
+    @output_options
+    @click.option("--platform", metavar="OS/ARCH[/VARIANT]", help="Default: this machine's.")
+    @click.option("--suite", default="bookworm", show_default=True, help="Debian suite.")
+    @click.option(
+        "--variant",
+        default="apt",
+        show_default=True,
+        help="mmdebstrap variant of the debian root (minbase adds Priority: required).",
+    )
+    @click.option(
+        "--include", multiple=True, metavar="PKG", help="More Debian packages (repeatable)."
+    )
+    @click.option(
+        "--no-ca-certificates",
+        "ca_certificates",
+        flag_value=False,
+        default=True,
+        help="Leave ca-certificates out of the debian and runtime roots.",
+    )
+    @click.option(
+        "--sources",
+        metavar="FILE",
+        type=click.Path(dir_okay=False, exists=True),
+        help="apt sources (one-line or deb822) instead of the suite's Debian mirror.",
+    )
+    @click.option(
+        "--busybox",
+        default="/bin/busybox",
+        show_default=True,
+        metavar="PATH",
+        help="The static busybox binary of the busybox root.",
+    )
+    @click.pass_context
+    def root(
+        ctx: click.Context, /, name: str, outputs: tuple[str, ...], fmt: str, **options: Any
+    ) -> None:
+        """Make the root NAME: busybox, debian or runtime.
+
+        \b
+        busybox  this machine's busybox-static, applets as hard links, root and
+                 nonroot (65532), /tmp 1777 (about 2 MB)
+        debian   mmdebstrap: apt, ca-certificates, merged /usr, no docs, manuals,
+                 translations, apt lists or caches (about 77 MB)
+        runtime  libc, CA bundle, tzdata, base-files, netbase, nonroot; no shell,
+                 dpkg or apt (about 16 MB)
+
+        Layer mtimes and `created` come from SOURCE_DATE_EPOCH (else 0): the same
+        inputs give the same digest.
+        """
+        run_root(config_of(ctx), name, options, outputs, fmt)
+
+    @build.command(name="go")
+    @click.argument("path", type=click.Path(file_okay=False))
+    @output_options
+    @click.option(
+        "--platform",
+        multiple=True,
+        metavar="OS/ARCH[,...]",
+        help="Target platform(s), repeatable or comma-separated; several give an index. "
+        "Default: this machine's.",
+    )
+    @click.option(
+        "--base",
+        default="busybox",
+        show_default=True,
+        metavar="BASE",
+        help="busybox, scratch, runtime, or an image source (docker-daemon:NAME:TAG, "
+        "oci:DIR[:TAG], docker-archive:PATH, docker://HOST/REPO:TAG).",
+    )
+    @click.option("--package", default=".", show_default=True, help="The main package.")
+    @click.option("--name", help="The binary's name (default: the package's or module's).")
+    @click.option(
+        "--ca-bundle",
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="Put this PEM bundle at /etc/ssl/certs/ca-certificates.crt (default: the "
+        "certificates of this machine's ca-certificates package).",
+    )
+    @click.option(
+        "--no-ca-certificates",
+        "ca_certificates",
+        flag_value=False,
+        default=True,
+        help="No CA bundle (and no SSL_CERT_FILE).",
+    )
+    @click.option("--tzdata", is_flag=True, help="Add this machine's /usr/share/zoneinfo.")
+    @click.option("--user", default="65532:65532", show_default=True, help="USER[:GROUP].")
+    @click.option("--env", multiple=True, metavar="KEY=VALUE", help="Environment (repeatable).")
+    @click.option("--label", multiple=True, metavar="KEY=VALUE", help="Label (repeatable).")
+    @click.option("--annotation", multiple=True, metavar="KEY=VALUE", help="Manifest annotation.")
+    @click.option("--image-version", metavar="VERSION", help="org.opencontainers.image.version.")
+    @click.option(
+        "--no-git",
+        is_flag=True,
+        help="No org.opencontainers.image.revision from the checked-out commit.",
+    )
+    @click.option("--tags", metavar="TAG[,...]", help="Go build tags.")
+    @insecure_registry_option()
+    @click.pass_context
+    def go(
+        ctx: click.Context, /, path: str, outputs: tuple[str, ...], fmt: str, **options: Any
+    ) -> None:
+        """Build the Go module at PATH into a static image, without a Dockerfile.
+
+        Compiled with CGO_ENABLED=0 -trimpath -ldflags "-s -w -buildid=" (GOCACHE in
+        imagekit's cache directory; no module proxy: dependencies come from vendor/).
+        Two layers go on the unchanged base layers: the CA bundle and accounts, then
+        the binary at /usr/local/bin/NAME, so a release changes only the last layer.
+        The image runs as nonroot (65532) with SSL_CERT_FILE set. Reproducible: the
+        same sources and SOURCE_DATE_EPOCH give the same digest.
+        """
+        run_go(config_of(ctx), path, options, outputs, fmt)
