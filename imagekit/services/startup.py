@@ -1,0 +1,212 @@
+"""``up``: start the embedded registry of a data directory, or return the one running.
+
+Order: the S3 endpoint (weed) on its loopback ports, the bucket, then the registry on
+``host:port``. State is saved as soon as a process starts, so ``down`` can stop it even
+when a later step fails; a failed ``up`` stops what it started itself.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable
+from dataclasses import replace
+
+from imagekit.errors import UsageError
+from imagekit.services import htpasswd as htpasswd_file
+from imagekit.services import tls as tls_files
+from imagekit.services.datadir import Layout, locked, prepare, write_private
+from imagekit.services.distribution import Tls, embedded_config, find_registry, registry_argv
+from imagekit.services.embedded import (
+    EmbeddedRegistry,
+    Settings,
+    all_running,
+    child_environment,
+    registry_of,
+    s3_url,
+    stop_processes,
+)
+from imagekit.services.network import (
+    GRPC_OFFSET,
+    check_port,
+    http_status,
+    pick_ports,
+    require_free,
+    wait_until,
+)
+from imagekit.services.processes import spawn
+from imagekit.services.s3 import (
+    COMPONENTS,
+    Endpoint,
+    ensure_bucket,
+    find_weed,
+    s3_client,
+    weed_argv,
+    write_identities,
+)
+from imagekit.services.state import State, load_state, save_state
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def up(settings: Settings, *, progress: Progress = _quiet) -> EmbeddedRegistry:
+    """Start the registry of ``settings.data_dir`` (data kept from earlier runs), or return
+    the one already running there with the same settings. Other settings while it runs
+    are a UsageError: ``down`` comes first."""
+    check_port(settings.port)
+    if settings.htpasswd is not None:
+        htpasswd_file.check_user(*settings.htpasswd)
+    layout = prepare(settings.data_dir)
+    with locked(layout):
+        state = load_state(layout.root)
+        if state is not None and state.processes:
+            if all_running(state):
+                _check_same(state, settings, layout)
+                progress(f"the registry from {layout.root} already runs")
+                return registry_of(state, layout)
+            for line in stop_processes(state, settings.stop_timeout):
+                progress(f"stopped the leftover {line}")
+            state = state.stopped()
+            save_state(layout.root, state)
+        return _start(settings, layout, state, progress)
+
+
+def _check_same(state: State, settings: Settings, layout: Layout) -> None:
+    differences = []
+    if (state.host, state.port) != (settings.host, settings.port):
+        differences.append(f"address {state.host}:{state.port}")
+    if state.tls != settings.tls:
+        differences.append("TLS" if state.tls else "no TLS")
+    if state.username != settings.username:
+        differences.append(f"user {state.username}" if state.username else "no htpasswd")
+    else:
+        user, password = settings.htpasswd or ("", None)
+        if password is not None and not htpasswd_file.verify(layout.htpasswd, user, password):
+            differences.append("another password")
+    if state.bucket != settings.bucket:
+        differences.append(f"bucket {state.bucket}")
+    if differences:
+        raise UsageError(
+            f"the registry from {layout.root} already runs with other settings "
+            f"({', '.join(differences)})",
+            hint=f"stop it first: imagekit registry down --data-dir {layout.root}",
+        )
+
+
+def _ports(state: State, settings: Settings) -> dict[str, int]:
+    """weed's ports: the data directory's own (weed keeps its master metadata by port), or
+    new free ones for a new data directory."""
+    if state.s3_ports:
+        for component, port in state.s3_ports.items():
+            for taken in (port, port + GRPC_OFFSET):
+                require_free(
+                    "127.0.0.1",
+                    taken,
+                    f"the S3 endpoint's {component} port, fixed for this data directory",
+                )
+        return dict(state.s3_ports)
+    return dict(
+        zip(
+            COMPONENTS, pick_ports("127.0.0.1", len(COMPONENTS), avoid={settings.port}), strict=True
+        )
+    )
+
+
+def _start(
+    settings: Settings, layout: Layout, previous: State | None, progress: Progress
+) -> EmbeddedRegistry:
+    weed = find_weed(settings.weed, path=settings.path)
+    registry_binary = find_registry(settings.registry_binary, path=settings.path)
+    require_free(settings.host, settings.port, "wanted for the registry")
+    state = previous or State.new(bucket=settings.bucket, region=settings.region)
+    if previous is not None and previous.bucket != settings.bucket:
+        raise UsageError(
+            f"the data directory {layout.root} keeps its images in the bucket {previous.bucket}",
+            hint="use another --data-dir for another bucket",
+        )
+    state = replace(
+        state,
+        s3_ports=_ports(state, settings),
+        host=settings.host,
+        port=settings.port,
+        tls=settings.tls,
+        username=settings.username,
+    )
+    save_state(layout.root, state)
+    env = child_environment(settings.path, layout.root)
+    secrets = (state.secret_key, state.http_secret)
+    try:
+        progress(f"starting the S3 endpoint on {s3_url(state)} ...")
+        write_identities(layout, state.access_key, state.secret_key)
+        argv = weed_argv(weed, layout, state.s3_ports)
+        s3 = spawn("S3 endpoint", argv, log=layout.logs / "weed.log", env=env, cwd=layout.root)
+        state = replace(state, processes={"s3": s3})
+        save_state(layout.root, state)
+        wait_until(
+            lambda: http_status(s3_url(state)) is not None,
+            process=s3,
+            what="the S3 endpoint",
+            timeout=settings.start_timeout,
+            secrets=secrets,
+        )
+        endpoint = Endpoint(s3_url(state), state.region, state.access_key, state.secret_key)
+        ensure_bucket(s3_client(endpoint), state.bucket, timeout=settings.start_timeout)
+        generated = _htpasswd(settings, layout)
+        certificates = (
+            tls_files.ensure(layout.tls, tls_files.names_for(settings.host))
+            if settings.tls
+            else None
+        )
+        config = embedded_config(
+            addr=f"{settings.host}:{settings.port}",
+            endpoint=endpoint,
+            bucket=state.bucket,
+            http_secret=state.http_secret,
+            htpasswd=layout.htpasswd if settings.htpasswd is not None else None,
+            tls=Tls(certificates.certificate, certificates.key) if certificates else None,
+        )
+        write_private(layout.registry_config, config)
+        found = registry_of(state, layout)
+        progress(f"starting the registry on {found.url} ...")
+        registry = spawn(
+            "registry",
+            registry_argv(registry_binary, layout.registry_config),
+            log=layout.logs / "registry.log",
+            env=env,
+            cwd=layout.root,
+        )
+        state = replace(state, processes={"s3": s3, "registry": registry})
+        save_state(layout.root, state)
+        context = ssl.create_default_context(cafile=str(certificates.ca)) if certificates else None
+        wanted = {401} if settings.htpasswd is not None else {200}
+        wait_until(
+            lambda: http_status(f"{found.url}/v2/", context=context) in wanted,
+            process=registry,
+            what="the registry",
+            timeout=settings.start_timeout,
+            secrets=secrets,
+        )
+    except BaseException:
+        stop_processes(state, settings.stop_timeout)
+        save_state(layout.root, state.stopped())
+        raise
+    return replace(registry_of(state, layout), generated_password=generated)
+
+
+def _htpasswd(settings: Settings, layout: Layout) -> str | None:
+    """Write the htpasswd file for ``settings``; the password when one was generated."""
+    if settings.htpasswd is None:
+        return None
+    user, password = settings.htpasswd
+    if password is None:
+        if user in htpasswd_file.users(layout.htpasswd):
+            return None
+        generated = htpasswd_file.generate_password()
+        htpasswd_file.write(layout.htpasswd, user, generated)
+        return generated
+    if not htpasswd_file.verify(layout.htpasswd, user, password):
+        htpasswd_file.write(layout.htpasswd, user, password)
+    return None
