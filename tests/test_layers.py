@@ -23,6 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "registry": {"oci", "errors"},
     "report": {"registry", "analyze", "oci", "catalog", "errors"},
     "services": {"errors"},
+    "web": {"report", "registry", "analyze", "catalog", "errors", "oci"},
     "cli": {"*"},
     "__main__": {"cli"},
 }
