@@ -290,27 +290,43 @@ class RegistryClient:
 
         ``page_size`` asks for pages of that many (``n=``); the registry's default else.
         """
-        what = f"{self.registry}/{repository}"
         path = f"/v2/{repository}/tags/list"
         if page_size is not None:
             path += f"?n={page_size}"
+        what = f"{self.registry}/{repository}"
+        return self._pages(path, "tags", scope=pull_scope(repository), what=what)
+
+    def repositories(self, *, page_size: int = 1000) -> list[str]:
+        """Every repository name of ``/v2/_catalog``, following its pages.
+
+        ``page_size`` is the ``n=`` asked for (distribution refuses more than 1000).
+        """
+        return self._pages(
+            f"/v2/_catalog?n={page_size}",
+            "repositories",
+            scope="registry:catalog:*",
+            what=f"{self.registry} catalog",
+        )
+
+    def _pages(self, path: str, key: str, *, scope: str, what: str) -> list[str]:
+        """The strings under ``key`` of a paginated JSON list, every page."""
         found: list[str] = []
         for _ in range(MAX_PAGES):
-            response = self.send("GET", path, scope=pull_scope(repository), what=what)
+            response = self.send("GET", path, scope=scope, what=what)
             link = response.header("Link")
             body = response.read(MAX_JSON)
             response.close()
             try:
                 data = json.loads(body)
             except ValueError:
-                raise RegistryError(f"{what}: the registry sent no JSON tag list") from None
-            tags = data.get("tags") if isinstance(data, dict) else None
-            found += [str(t) for t in tags] if isinstance(tags, list) else []
+                raise RegistryError(f"{what}: the registry sent no JSON {key} list") from None
+            items = data.get(key) if isinstance(data, dict) else None
+            found += [str(t) for t in items] if isinstance(items, list) else []
             match = _NEXT.search(link or "")
             if not match:
                 return found
             path = self.url(match.group(1))
-        raise RegistryError(f"{what}: the tag list has more than {MAX_PAGES} pages")
+        raise RegistryError(f"{what}: the {key} list has more than {MAX_PAGES} pages")
 
     def put_manifest(self, repository: str, identifier: str, raw: bytes, media_type: str) -> Digest:
         """PUT a manifest or index under a tag or its digest; the digest the registry took.
