@@ -16,7 +16,6 @@ from typing import NamedTuple
 
 from imagekit.dockerfile import Instruction, Stage
 from imagekit.dockerfile.shell import Command
-from imagekit.lint.checks.ik204_pip_cache_left import pip_args
 from imagekit.lint.context import Context
 from imagekit.lint.findings import Violation
 from imagekit.lint.shellfacts import (
@@ -24,6 +23,7 @@ from imagekit.lint.shellfacts import (
     PIP_VALUE_OPTIONS,
     Removals,
     has_option,
+    pip_args,
     positionals,
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
@@ -65,6 +66,34 @@ PIP_VALUE_OPTIONS = frozenset(
         "--keyring-provider",
     }
 )
+
+
+_PIP = re.compile(r"^pip(?:\d+(?:\.\d+)*)?$")
+_PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)*)?$")
+_PYTHON_VALUE_OPTIONS = frozenset({"-W", "-X", "-Q"})
+
+
+def pip_args(command: Command) -> tuple[str, ...] | None:
+    """pip's own arguments: after ``pip``, or after ``-m pip`` of a python interpreter."""
+    if _PIP.match(command.name):
+        return command.argv
+    if not _PYTHON.match(command.name):
+        return None
+    argv = command.argv
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "-m" and i + 1 < len(argv):
+            return argv[i + 2 :] if argv[i + 1] == "pip" else None
+        if arg == "-mpip":
+            return argv[i + 1 :]
+        if arg in _PYTHON_VALUE_OPTIONS:
+            i += 2
+            continue
+        if not arg.startswith("-") or arg == "-c":
+            return None  # a script or `-c CODE`
+        i += 1
+    return None
 
 
 def apt_action(command: Command) -> str | None:

@@ -26,6 +26,7 @@ NAMES = (
     "ik209_go_build_cache_left",
     "ik301_executable_without_ca_bundle",
     "ik302_https_fetch_without_ca_bundle",
+    "ik303_certificate_verification_disabled",
     "ik401_fat_base_image",
     "ik402_unpinned_base_tag",
     "ik501_add_where_copy_fits",

@@ -15,20 +15,22 @@ included (an old quirk kept for compatibility); a non-boolean value is an error 
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator, Sequence
 
 from imagekit.dockerfile import Instruction
 from imagekit.dockerfile.shell import Command
 from imagekit.lint.context import Context, normalize_path
 from imagekit.lint.findings import Edit, Fix, FixSafety, Violation
-from imagekit.lint.shellfacts import PIP_VALUE_OPTIONS, Removals, exported, first_positional
+from imagekit.lint.shellfacts import (
+    PIP_VALUE_OPTIONS,
+    Removals,
+    exported,
+    first_positional,
+    pip_args,
+)
 
 RULE = "IK204"
-_PIP = re.compile(r"^pip(?:\d+(?:\.\d+)*)?$")
-_PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)*)?$")
 _BOOLEANS = frozenset({"1", "0", "y", "n", "yes", "no", "t", "f", "true", "false", "on", "off"})
-_PYTHON_VALUE_OPTIONS = frozenset({"-W", "-X", "-Q"})
 
 
 def check(ctx: Context) -> Iterator[Violation]:
@@ -89,29 +91,6 @@ def _fix(ctx: Context, run: Instruction, command: Command, args: Sequence[str]) 
     word = command.args[offset + i]
     edit = Edit(word.end, word.end, " --no-cache-dir")
     return Fix(FixSafety.SAFE, "add --no-cache-dir to `pip install`", (edit,))
-
-
-def pip_args(command: Command) -> tuple[str, ...] | None:
-    """pip's own arguments: after ``pip``, or after ``-m pip`` of a python interpreter."""
-    if _PIP.match(command.name):
-        return command.argv
-    if not _PYTHON.match(command.name):
-        return None
-    argv = command.argv
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg == "-m" and i + 1 < len(argv):
-            return argv[i + 2 :] if argv[i + 1] == "pip" else None
-        if arg == "-mpip":
-            return argv[i + 1 :]
-        if arg in _PYTHON_VALUE_OPTIONS:
-            i += 2
-            continue
-        if not arg.startswith("-") or arg == "-c":
-            return None  # a script or `-c CODE`
-        i += 1
-    return None
 
 
 def _no_cache_flag(args: Sequence[str]) -> bool:

@@ -8,7 +8,8 @@ SSL_CERT_FILE/SSL_CERT_DIR; a RUN that mounts something at /etc/ssl or /etc/pki 
 for itself. Fetches that bring their own trust (``curl --cacert``,
 ``wget --ca-certificate``) or switch verification off (``-k``, ``--no-check-certificate``,
 ``http.sslVerify=false``) are not flagged, and neither is the wget of the busybox image,
-which does not verify certificates at all and so does not fail for want of a bundle.
+which does not verify certificates at all and so does not fail for want of a bundle: IK303
+reports both, since they download without any check.
 ``ADD https://...`` is fetched by the builder, never by the stage. A RUN is reported once,
 at its first fetch that needs a bundle.
 """

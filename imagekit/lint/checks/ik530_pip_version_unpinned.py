@@ -14,10 +14,10 @@ import re
 from collections.abc import Iterator, Sequence
 
 from imagekit.dockerfile.shell import Command
-from imagekit.lint.checks.ik204_pip_cache_left import pip_args
 from imagekit.lint.context import Context
 from imagekit.lint.findings import Violation
 from imagekit.lint.pins import unpinned_violations
+from imagekit.lint.shellfacts import pip_args
 
 RULE = "IK530"
 OFF_BY_DEFAULT = True
