@@ -46,6 +46,9 @@ class Config(NamedTuple):
     #: Build time of reproducible builds, seconds since the epoch (``SOURCE_DATE_EPOCH``;
     #: "" when unset): layer mtimes and ``created`` of the images imagekit builds.
     source_date_epoch: str = ""
+    #: The docker engine builds go to (``DOCKER_HOST``; "" for the default socket): the
+    #: docker SDK and the docker CLI that BuildKit builds run through.
+    docker_host: str = ""
 
     def ci_var(self, name: str) -> str:
         """A CI variable's value, or "" when it is not set."""
@@ -79,4 +82,5 @@ def from_env(environ: Mapping[str, str]) -> Config:
         path=environ.get("PATH", ""),
         ci_env=tuple(sorted((k, v) for k, v in environ.items() if k.startswith(CI_PREFIXES))),
         source_date_epoch=environ.get("SOURCE_DATE_EPOCH", "").strip(),
+        docker_host=environ.get("DOCKER_HOST", "").strip(),
     )
