@@ -209,19 +209,18 @@ def _service_commands(group: click.Group) -> None:
             raise UsageError(
                 "--s3-region is needed for the config", hint="e.g. --s3-region us-east-1"
             )
-        if http_secret is None:
-            http_secret = generate_http_secret()
-            err("imagekit: generated a new http.secret: give every replica this same config")
-        out(
-            production_config(
-                bucket=bucket,
-                region=region,
-                http_secret=http_secret,
-                endpoint=endpoint,
-                redirect=redirect,
-                root_directory=root_directory,
-            )
+        generated = http_secret is None
+        text = production_config(
+            bucket=bucket,
+            region=region,
+            http_secret=http_secret or generate_http_secret(),
+            endpoint=endpoint,
+            redirect=redirect,
+            root_directory=root_directory,
         )
+        if generated:
+            err("imagekit: generated a new http.secret: give every replica this same config")
+        out(text)
 
 
 def _login_commands(group: click.Group) -> None:

