@@ -207,7 +207,7 @@ def run_go(
 
 
 def register(cli: click.Group) -> None:
-    """Add the ``build`` group (``root``, ``go``) to ``cli``."""
+    """Add the ``build`` group (``root``, ``go``, ``base``, ``dockerfile``) to ``cli``."""
     import click
 
     from imagekit.cli.common import group_class, insecure_registry_option
@@ -330,3 +330,13 @@ def register(cli: click.Group) -> None:
         same sources and SOURCE_DATE_EPOCH give the same digest.
         """
         run_go(config_of(ctx), path, options, outputs, fmt)
+
+    _base_commands(build)
+
+
+def _base_commands(group: click.Group) -> None:
+    """``base`` and ``dockerfile``: images built from definitions and Dockerfiles on the
+    engine (:mod:`imagekit.cli.bases`, :mod:`imagekit.cli.dockerbuild`)."""
+    from imagekit.cli.bases import add_base_commands
+
+    add_base_commands(group)
