@@ -144,7 +144,7 @@ def _portable(data: Mapping[str, Any]) -> dict[str, Any]:
     def relative(value: Any) -> Any:
         return os.path.relpath(value, home) if isinstance(value, str) and value else value
 
-    out = {k: v for k, v in data.items() if k not in ("path", "line")}
+    out = {k: v for k, v in data.items() if k not in ("path", "line", "parent_line")}
     for key in ("dockerfile", "context"):
         if key in out:
             out[key] = relative(out[key])

@@ -269,8 +269,9 @@ def validate_base(document: Document) -> tuple[dict[str, Any], list[Problem]]:
         "tags": _tags(check, data),
         "parent": _parent(check, data.get("parent")),
         "labels": check.mapping(data, "labels"),
-        "path": os.path.abspath(document.path),
+        "path": os.path.normpath(document.path),
         "line": document.line(),
+        "parent_line": document.line("parent"),
     }
     own = [key for key in _OWN if key in data]
     generated = [key for key in _GENERATED if key in data]
@@ -348,7 +349,7 @@ def check_set(definitions: Sequence[Mapping[str, Any]]) -> list[Problem]:
             problems.append(
                 Problem(
                     definition["path"],
-                    definition["line"],
+                    definition["parent_line"],
                     f"'parent.base': no base named {parent['ref']!r} in the set (known: {known})",
                 )
             )
@@ -365,7 +366,7 @@ def check_set(definitions: Sequence[Mapping[str, Any]]) -> list[Problem]:
                     problems.append(
                         Problem(
                             definition["path"],
-                            definition["line"],
+                            definition["parent_line"],
                             f"parents go round in a cycle: {cycle}",
                         )
                     )
@@ -410,7 +411,7 @@ def check_paths(paths: Sequence[str]) -> tuple[list[str], list[Problem]]:
     by_directory: dict[str, list[dict[str, Any]]] = {}
     for path in paths:
         for found in base_files_of(path):
-            shown = os.path.relpath(found) if os.path.isabs(found) else found
+            shown = os.path.normpath(found)
             if shown in checked:
                 continue
             checked.append(shown)
@@ -424,7 +425,6 @@ def check_paths(paths: Sequence[str]) -> tuple[list[str], list[Problem]]:
             every = [read_base(p)[0] for p in definition_files(folder)]
             by_directory[folder] = [d for d in every if d is not None]
         problems.extend(check_set(by_directory[folder]))
-    for problem in problems:
-        if os.path.isabs(problem.path):
-            problems[problems.index(problem)] = problem._replace(path=os.path.relpath(problem.path))
+    order = {path: index for index, path in enumerate(checked)}
+    problems.sort(key=lambda p: (order.get(os.path.normpath(p.path), len(order)), p.line))
     return checked, problems

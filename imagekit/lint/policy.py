@@ -288,12 +288,17 @@ def check_configs(paths: Sequence[str]) -> tuple[list[str], list[schema.Problem]
     """Validate configuration files, or the configuration that applies in each directory.
 
     Returns the files checked and every problem; an unreadable or unparsable file is a
-    problem of its own (line 1, or the line the parser names).
+    problem of its own (line 1, or the line the parser names). Base-image definitions
+    (``baseimages/*.yaml``, given or inside a given directory) are checked too.
     """
+    from imagekit.config import baseimages
+
     checked: list[str] = []
     problems: list[schema.Problem] = []
     resolver = Resolver()
     for path in paths:
+        if baseimages.base_files_of(path) and not os.path.isdir(os.path.join(path, "baseimages")):
+            continue  # a definition file or a baseimages directory: checked below
         if os.path.isdir(path):
             found = files.find(path)
             if found is None:
@@ -310,7 +315,8 @@ def check_configs(paths: Sequence[str]) -> tuple[list[str], list[schema.Problem]
             problems.append(_problem_from_error(path, exc.message))
             continue
         problems.extend(found_problems)
-    return checked, problems
+    base_checked, base_problems = baseimages.check_paths(paths)
+    return checked + base_checked, problems + base_problems
 
 
 def _problem_from_error(path: str, message: str) -> schema.Problem:
