@@ -134,7 +134,7 @@ def script_heredoc(instruction: Instruction) -> bool:
     )
 
 
-def _signature(commands: Sequence[Command]) -> list[tuple[str, tuple[str, ...]]]:
+def signature(commands: Sequence[Command]) -> list[tuple[str, tuple[str, ...]]]:
     return [(c.name, c.argv) for c in commands]
 
 
@@ -210,7 +210,7 @@ def _appends_cleanly(
     before = shell.parse_text(script).commands
     after = shell.parse_text(script[:at] + added + script[at:]).commands
     wanted = shell.parse_text(" && ".join(commands)).commands
-    return _signature(after) == _signature(before) + _signature(wanted)
+    return signature(after) == signature(before) + signature(wanted)
 
 
 # Merging two RUNs ------------------------------------------------------------------------
@@ -310,8 +310,8 @@ def merge_runs(ctx: Context, first: Instruction, second: Instruction) -> Merge |
     # A command after the merged text must still be one: a shell comment in a body would
     # swallow the closing parenthesis or the second body.
     merged += f" && {_SENTINEL}"
-    wanted = [*_signature(a.commands), *_signature(b.commands), (_SENTINEL, ())]
-    if _signature(ctx.shell.parse_text(merged).commands) != wanted:
+    wanted = [*signature(a.commands), *signature(b.commands), (_SENTINEL, ())]
+    if signature(ctx.shell.parse_text(merged).commands) != wanted:
         return None
     look = style(ctx.dockerfile, first, second)
     a_end, b_end = logical_end(first), logical_end(second)

@@ -14,7 +14,9 @@ from imagekit.lint.engine import SYNTAX_RULE, Linter
 from imagekit.lint.findings import Finding
 from imagekit.lint.fixer import fix_text
 
-FIXED_RULES = frozenset({"IK101", "IK102", "IK201", "IK202", "IK203", "IK204", "IK205", "IK207"})
+FIXED_RULES = frozenset(
+    {"IK101", "IK102", "IK103", "IK201", "IK202", "IK203", "IK204", "IK205", "IK207"}
+)
 
 COMMANDS = [
     "apt-get update",
@@ -43,6 +45,9 @@ COMMANDS = [
     "sh -c 'apt-get update'",
     "( cd /x && make )",
     "if true; then apk add curl; fi",
+    "chown -R nobody:nogroup /srv/app",
+    "chown -R 1000 /srv",
+    "chmod -R 0755 /srv/app",
 ]
 
 
@@ -73,13 +78,17 @@ def dockerfiles(draw: st.DrawFn) -> str:
     newline = draw(st.sampled_from(["\n", "\r\n"]))
     lines = [f"FROM debian:bookworm-slim{newline}"]
     for _ in range(draw(st.integers(1, 5))):
-        kind = draw(st.sampled_from(["run", "run", "run", "comment", "blank", "env", "workdir"]))
+        kind = draw(
+            st.sampled_from(["run", "run", "run", "comment", "blank", "env", "workdir", "copy"])
+        )
         if kind == "run":
             lines.append(draw(runs(newline)))
         elif kind == "comment":
             lines.append(f"# a note{newline}")
         elif kind == "blank":
             lines.append(newline)
+        elif kind == "copy":
+            lines.append(f"COPY src/ /srv/app/{newline}")
         elif kind == "env":
             lines.append(f"ENV A=1{newline}")
         else:
@@ -116,7 +125,7 @@ def test_fixing_generated_dockerfiles(linter: Linter, text: str) -> None:
     commands = buildkit.parse_string(fixed)
     original = buildkit.parse_string(text)
     assert len(commands) <= len(original)
-    merged = sum(1 for f in applied if f.rule in ("IK101", "IK102"))
+    merged = sum(1 for f in applied if f.rule in ("IK101", "IK102", "IK103"))
     assert len(commands) >= len(original) - merged
     assert [c.cmd for c in commands if c.cmd != "RUN"] == [
         c.cmd for c in original if c.cmd != "RUN"
