@@ -36,7 +36,7 @@ class Settings:
     region: str = DEFAULT_REGION
     #: Seconds to wait for each process to answer, and to stop.
     start_timeout: float = 60.0
-    stop_timeout: float = 15.0
+    stop_timeout: float = 30.0
     #: The weed binary (Config.weed; "" to look beside the interpreter, then on ``path``).
     weed: str = ""
     #: The docker-registry binary ("" to look on ``path``).
@@ -202,7 +202,7 @@ def stop_processes(state: State, timeout: float) -> list[str]:
     return stopped
 
 
-def down(data_dir: Path, *, timeout: float = 15.0) -> list[str]:
+def down(data_dir: Path, *, timeout: float = 30.0) -> list[str]:
     """Stop what ``up`` started from ``data_dir``: only processes whose pid still runs the
     command line ``up`` recorded. Returns what it stopped ([] when nothing ran); the data
     and the keys stay for the next ``up``."""

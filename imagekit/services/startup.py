@@ -10,6 +10,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 from imagekit.errors import UsageError
 from imagekit.services import htpasswd as htpasswd_file
@@ -135,65 +136,104 @@ def _start(
         tls=settings.tls,
         username=settings.username,
     )
-    save_state(layout.root, state)
+    current = [state]
+
+    def record(new: State) -> None:
+        current[0] = new
+        save_state(layout.root, new)
+
+    record(state)
     env = child_environment(settings.path, layout.root)
-    secrets = (state.secret_key, state.http_secret)
+    generated: str | None = None
     try:
-        progress(f"starting the S3 endpoint on {s3_url(state)} ...")
-        write_identities(layout, state.access_key, state.secret_key)
-        argv = weed_argv(weed, layout, state.s3_ports)
-        s3 = spawn("S3 endpoint", argv, log=layout.logs / "weed.log", env=env, cwd=layout.root)
-        state = replace(state, processes={"s3": s3})
-        save_state(layout.root, state)
-        wait_until(
-            lambda: http_status(s3_url(state)) is not None,
-            process=s3,
-            what="the S3 endpoint",
-            timeout=settings.start_timeout,
-            secrets=secrets,
-        )
-        endpoint = Endpoint(s3_url(state), state.region, state.access_key, state.secret_key)
-        ensure_bucket(s3_client(endpoint), state.bucket, timeout=settings.start_timeout)
+        endpoint = _start_s3(weed, layout, current[0], env, settings, record, progress)
         generated = _htpasswd(settings, layout)
-        certificates = (
-            tls_files.ensure(layout.tls, tls_files.names_for(settings.host))
-            if settings.tls
-            else None
-        )
-        config = embedded_config(
-            addr=f"{settings.host}:{settings.port}",
-            endpoint=endpoint,
-            bucket=state.bucket,
-            http_secret=state.http_secret,
-            htpasswd=layout.htpasswd if settings.htpasswd is not None else None,
-            tls=Tls(certificates.certificate, certificates.key) if certificates else None,
-        )
-        write_private(layout.registry_config, config)
-        found = registry_of(state, layout)
-        progress(f"starting the registry on {found.url} ...")
-        registry = spawn(
-            "registry",
-            registry_argv(registry_binary, layout.registry_config),
-            log=layout.logs / "registry.log",
-            env=env,
-            cwd=layout.root,
-        )
-        state = replace(state, processes={"s3": s3, "registry": registry})
-        save_state(layout.root, state)
-        context = ssl.create_default_context(cafile=str(certificates.ca)) if certificates else None
-        wanted = {401} if settings.htpasswd is not None else {200}
-        wait_until(
-            lambda: http_status(f"{found.url}/v2/", context=context) in wanted,
-            process=registry,
-            what="the registry",
-            timeout=settings.start_timeout,
-            secrets=secrets,
+        _start_registry(
+            registry_binary, layout, current[0], endpoint, env, settings, record, progress
         )
     except BaseException:
-        stop_processes(state, settings.stop_timeout)
-        save_state(layout.root, state.stopped())
+        stop_processes(current[0], settings.stop_timeout)
+        save_state(layout.root, current[0].stopped())
+        if generated is not None:  # nobody was told that password: forget it
+            layout.htpasswd.unlink(missing_ok=True)
         raise
-    return replace(registry_of(state, layout), generated_password=generated)
+    return replace(registry_of(current[0], layout), generated_password=generated)
+
+
+Record = Callable[[State], None]
+
+
+def _start_s3(
+    weed: Path,
+    layout: Layout,
+    state: State,
+    env: dict[str, str],
+    settings: Settings,
+    record: Record,
+    progress: Progress,
+) -> Endpoint:
+    """Start weed, wait until S3 answers, create the bucket when missing."""
+    progress(f"starting the S3 endpoint on {s3_url(state)} ...")
+    write_identities(layout, state.access_key, state.secret_key)
+    argv = weed_argv(weed, layout, state.s3_ports)
+    s3 = spawn("S3 endpoint", argv, log=layout.logs / "weed.log", env=env, cwd=layout.root)
+    record(replace(state, processes={**state.processes, "s3": s3}))
+    wait_until(
+        lambda: http_status(s3_url(state)) is not None,
+        process=s3,
+        what="the S3 endpoint",
+        timeout=settings.start_timeout,
+        secrets=(state.secret_key,),
+    )
+    endpoint = Endpoint(s3_url(state), state.region, state.access_key, state.secret_key)
+    ensure_bucket(s3_client(endpoint), state.bucket, timeout=settings.start_timeout)
+    return endpoint
+
+
+def _start_registry(
+    binary: Path,
+    layout: Layout,
+    state: State,
+    endpoint: Endpoint,
+    env: dict[str, str],
+    settings: Settings,
+    record: Record,
+    progress: Progress,
+) -> None:
+    """Render the registry's config (TLS certificates made when asked), start it, wait
+    until ``/v2/`` answers (401 with htpasswd). On its own, this restarts the registry over
+    a running S3 endpoint, e.g. with another config for maintenance."""
+    certificates = (
+        tls_files.ensure(layout.tls, tls_files.names_for(settings.host)) if settings.tls else None
+    )
+    config = embedded_config(
+        addr=f"{settings.host}:{settings.port}",
+        endpoint=endpoint,
+        bucket=state.bucket,
+        http_secret=state.http_secret,
+        htpasswd=layout.htpasswd if settings.htpasswd is not None else None,
+        tls=Tls(certificates.certificate, certificates.key) if certificates else None,
+    )
+    write_private(layout.registry_config, config)
+    url = registry_of(state, layout).url
+    progress(f"starting the registry on {url} ...")
+    registry = spawn(
+        "registry",
+        registry_argv(binary, layout.registry_config),
+        log=layout.logs / "registry.log",
+        env=env,
+        cwd=layout.root,
+    )
+    record(replace(state, processes={**state.processes, "registry": registry}))
+    context = ssl.create_default_context(cafile=str(certificates.ca)) if certificates else None
+    wanted = {401} if settings.htpasswd is not None else {200}
+    wait_until(
+        lambda: http_status(f"{url}/v2/", context=context) in wanted,
+        process=registry,
+        what="the registry",
+        timeout=settings.start_timeout,
+        secrets=(state.secret_key, state.http_secret),
+    )
 
 
 def _htpasswd(settings: Settings, layout: Layout) -> str | None:

@@ -169,10 +169,19 @@ def test_a_registry_that_cannot_start_leaves_nothing_running(tmp_path: Path) -> 
         ServiceError,
         match=r"the registry \(pid \d+\) exited before it answered: panic: this registry cannot start",
     ):
-        up(Settings(data_dir=tmp_path / "d", port=free_port(), registry_binary=str(fake)))
+        up(
+            Settings(
+                data_dir=tmp_path / "d",
+                port=free_port(),
+                registry_binary=str(fake),
+                htpasswd=("alice", None),
+            )
+        )
     state = load_state(tmp_path / "d")
     assert state is not None and state.processes == {}
     assert not status(tmp_path / "d").running
+    # The generated password was never shown: it is not left behind either.
+    assert not (tmp_path / "d" / "htpasswd").exists()
 
 
 def test_missing_binaries_are_service_errors_with_a_hint(tmp_path: Path) -> None:
