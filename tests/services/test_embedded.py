@@ -198,3 +198,13 @@ def test_missing_binaries_are_service_errors_with_a_hint(tmp_path: Path) -> None
     with pytest.raises(ServiceError) as info:
         find_registry(path=str(tmp_path))
     assert info.value.hint == "apt-get install docker-registry"
+
+
+def test_the_s3_endpoint_refuses_requests_without_the_keys(
+    shared_registry: EmbeddedRegistry,
+) -> None:
+    anonymous = Http(shared_registry.s3_endpoint)
+    assert anonymous.request("GET", f"/{shared_registry.bucket}/")[0] == 403
+    assert anonymous.request("PUT", "/another-bucket")[0] == 403
+    names = [b["Name"] for b in shared_registry.s3_client().list_buckets()["Buckets"]]
+    assert shared_registry.bucket in names and "another-bucket" not in names
