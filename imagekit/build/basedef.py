@@ -184,7 +184,7 @@ def generated_dockerfile(definition: BaseDefinition, parent_ref: str) -> str:
     text = "\n".join(lines) + "\n"
     text += package_run(definition)
     for index, entry in enumerate(definition.files):
-        text += f"COPY files/{index} {_quoted(entry.dest)}\n"
+        text += f"COPY {_quoted(context_name(index, entry))} {_quoted(entry.dest)}\n"
     if definition.env:
         pairs = " ".join(f"{key}={_quoted(value)}" for key, value in definition.env)
         text += f"ENV {pairs}\n"
@@ -197,12 +197,18 @@ def generated_dockerfile(definition: BaseDefinition, parent_ref: str) -> str:
     return text
 
 
+def context_name(index: int, entry: FileEntry) -> str:
+    """Where a file goes in a generated base's context: ``files/N/NAME`` (the name kept,
+    so the linter sees what kind of file it is)."""
+    return f"files/{index}/{entry.src.name}"
+
+
 def write_context(definition: BaseDefinition, directory: Path, dockerfile: str, mtime: int) -> Path:
     """Lay out the build context of a generated base in ``directory``: the Dockerfile and
-    each file as ``files/N`` with its mode, mtime ``mtime``. Returns the Dockerfile's path."""
-    (directory / "files").mkdir(parents=True, exist_ok=True)
+    each file (:func:`context_name`) with its mode, mtime ``mtime``. Returns the Dockerfile's path."""
     for index, entry in enumerate(definition.files):
-        target = directory / "files" / str(index)
+        target = directory / context_name(index, entry)
+        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(entry.src.read_bytes())
         os.chmod(target, int(entry.mode, 8))
         os.utime(target, (mtime, mtime))

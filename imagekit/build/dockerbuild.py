@@ -18,6 +18,7 @@ mirror that way), without pulling, and remove their intermediate containers.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -32,7 +33,8 @@ from imagekit.oci.engine import HINT, client_from
 DOCKER_CLI = Path("/usr/bin/docker")
 #: The first Docker Engine whose built-in Dockerfile frontend reads heredocs.
 HEREDOC_ENGINE = (23, 0)
-LOG_TAIL = 20
+LOG_TAIL = 12
+_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +102,8 @@ def build(
 
 
 def _failure(request: BuildRequest, reason: str, log: Sequence[str]) -> BuildError:
-    tail = " | ".join(line for line in log[-LOG_TAIL:] if line.strip())
+    lines = (_ESCAPE.sub("", line).strip() for line in log[-LOG_TAIL:])
+    tail = " | ".join(line for line in lines if line)
     detail = f"; log: {tail}" if tail else ""
     return BuildError(
         f"building {request.name} failed: {reason}{detail}",
