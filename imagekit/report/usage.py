@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from imagekit.oci import mediatype
 from imagekit.oci.digest import Digest
@@ -171,3 +171,13 @@ def _uncompressed(layers: list[Blob], known: Mapping[Digest, int]) -> int | None
 
 def _sum(blobs: Iterable[Blob]) -> int:
     return sum(b.size for b in blobs)
+
+
+def select(found: Usage, names: Iterable[str]) -> Usage:
+    """``found`` with only the repositories ``names`` (in that order); the total, the blob
+    count and every unique figure stay those of the whole registry."""
+    wanted = list(dict.fromkeys(names))
+    by_name = {r.name: r for r in found.repositories}
+    kept = tuple(by_name[n] for n in wanted if n in by_name)
+    errors = tuple(e for e in found.errors if e.repository in wanted)
+    return replace(found, repositories=kept, errors=errors)
