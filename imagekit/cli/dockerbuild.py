@@ -88,7 +88,9 @@ def run_dockerfile(config: Config, path: str, options: dict[str, Any]) -> int:
     if not context.is_dir():
         raise UsageError(f"--context {context}: no such directory")
     text = dockerfile.read_text(encoding="utf-8", errors="replace")
-    limits = _limits(options)
+    limits = _limits(options, dockerfile.parent)
+    labels = dict(_pairs(options["label"], "--label"))
+    build_args = _pairs(options["build_arg"], "--build-arg")
     fmt = options["fmt"]
     summary: dict[str, Any] = {"dockerfile": str(dockerfile)}
 
@@ -105,7 +107,6 @@ def run_dockerfile(config: Config, path: str, options: dict[str, Any]) -> int:
             hint="fix them (imagekit lint --fix), or set lint.failure-threshold",
         )
 
-    labels = dict(_pairs(options["label"], "--label"))
     commit = revision(config, context, not options["no_git"])
     if commit and REVISION_LABEL not in labels:
         labels[REVISION_LABEL] = commit
@@ -115,7 +116,7 @@ def run_dockerfile(config: Config, path: str, options: dict[str, Any]) -> int:
         dockerfile.resolve(),
         tuple(options["tag"]),
         target=options["target"],
-        build_args=_pairs(options["build_arg"], "--build-arg"),
+        build_args=build_args,
         labels=tuple(sorted(labels.items())),
         buildkit=buildkit_needs(text, str(dockerfile)),
         what=str(dockerfile),
@@ -161,10 +162,16 @@ def run_dockerfile(config: Config, path: str, options: dict[str, Any]) -> int:
     return 0
 
 
-def _limits(options: dict[str, Any]) -> Any:
+def _limits(options: dict[str, Any], directory: Path) -> Any:
+    """The ``inspect:`` limits of the configuration that applies to the Dockerfile (found
+    from its directory upward, as lint finds it), or of ``--config``."""
     from imagekit.cli.inspect import _inspect_limits
+    from imagekit.config import files
 
-    return _inspect_limits({}, options["config_path"], options["isolated"])
+    path = options["config_path"]
+    if path is None and not options["isolated"]:
+        path = files.find(str(directory))
+    return _inspect_limits({}, path, path is None)
 
 
 def _inspect(
