@@ -17,6 +17,7 @@ def register(cli: click.Group) -> None:
 
     _service_commands(registry)
     _login_commands(registry)
+    _cleanup_commands(registry)
 
 
 def _service_commands(group: click.Group) -> None:
@@ -338,3 +339,11 @@ def _login_commands(group: click.Group) -> None:
             err(f"Removing login credentials for {registry}")
         else:
             err(f"Not logged in to {registry}")
+
+
+def _cleanup_commands(group: click.Group) -> None:
+    """``usage``, ``prune`` and ``gc``: storage accounting, retention and garbage
+    collection (:mod:`imagekit.cli.registry_cleanup`)."""
+    from imagekit.cli.registry_cleanup import add_commands
+
+    add_commands(group)
