@@ -1,10 +1,11 @@
 """Pushing to the real test registry from the engine, archives, layouts and registries.
 
 What imagekit pushes is read back by skopeo and pulled and run by the docker engine; what
-skopeo pushed or wrote is read and pushed by imagekit. Bytes on the wire are counted by a
-relay in front of the registry (tests/registry/relay.py); a relay address also plays "another
-registry" (a different host for the same storage), where blobs cannot be mounted and are
-streamed from the source registry instead.
+skopeo pushed or wrote is read and pushed by imagekit. Requests and bytes on the wire are
+recorded by a proxy in front of the registry (tests/support/proxy.py, which follows the
+requests of kept-alive connections); a proxy address also plays "another registry" (a
+different host for the same storage), where blobs cannot be mounted and are streamed from
+the source registry instead.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from imagekit.registry.errors import RegistryResponseError
 from imagekit.registry.push import PushEvent, PushResult, push
 from imagekit.registry.pushplan import PushOptions
 from imagekit.registry.pushsource import Tree, open_push_source
-from tests.registry.relay import Relay, relay
 from tests.support import registry as support
 from tests.support.docker import build, run, save
+from tests.support.proxy import FaultProxy, proxy
 
 DOCKERFILE = """\
 FROM busybox
@@ -72,8 +73,8 @@ def push_text(
 
 
 @pytest.fixture
-def wire(registry: str) -> Iterator[Relay]:
-    with relay(registry) as running:
+def wire(registry: str) -> Iterator[FaultProxy]:
+    with proxy(registry) as running:
         yield running
 
 
@@ -87,7 +88,7 @@ def order_checked(lines: list[str]) -> None:
 
 
 def test_engine_image_pushed_read_by_skopeo_pulled_and_run(
-    registry: str, engine: Any, built: Any, wire: Relay, tmp_path: Path
+    registry: str, engine: Any, built: Any, wire: FaultProxy, tmp_path: Path
 ) -> None:
     repo = support.repository("push")
     dest = f"{wire.address}/{repo}:v1"
@@ -121,7 +122,7 @@ def test_engine_image_pushed_read_by_skopeo_pulled_and_run(
 
 
 def test_repush_sends_no_blob_bytes_and_compresses_nothing(
-    registry: str, engine: Any, built: Any, wire: Relay, tmp_path: Path
+    registry: str, engine: Any, built: Any, wire: FaultProxy, tmp_path: Path
 ) -> None:
     dest = f"{wire.address}/{support.repository('repush')}:v1"
     first = push_text(TAG, [dest], tmp_path, engine)
@@ -135,7 +136,7 @@ def test_repush_sends_no_blob_bytes_and_compresses_nothing(
 
 
 def test_a_new_layer_over_a_base_in_another_repository_sends_only_that_layer(
-    registry: str, engine: Any, built: Any, wire: Relay, tmp_path: Path
+    registry: str, engine: Any, built: Any, wire: FaultProxy, tmp_path: Path
 ) -> None:
     base_repo = support.repository("base")
     push_text("busybox:latest", [f"{wire.address}/{base_repo}:v1"], tmp_path / "a", engine)
@@ -164,7 +165,7 @@ def test_a_new_layer_over_a_base_in_another_repository_sends_only_that_layer(
 
 
 def test_several_destinations_upload_once(
-    registry: str, engine: Any, built: Any, wire: Relay, tmp_path: Path
+    registry: str, engine: Any, built: Any, wire: FaultProxy, tmp_path: Path
 ) -> None:
     repo, other = support.repository("multi"), support.repository("multi")
     dests = [
@@ -216,7 +217,9 @@ def test_archive_and_engine_give_the_same_digest_and_zstd_an_oci_manifest(
             assert Digest.of_bytes(stream.read()) == layer.diff_id
 
 
-def test_chunked_push(registry: str, engine: Any, built: Any, wire: Relay, tmp_path: Path) -> None:
+def test_chunked_push(
+    registry: str, engine: Any, built: Any, wire: FaultProxy, tmp_path: Path
+) -> None:
     repo = support.repository("chunked")
     events: list[PushEvent] = []
     result = push_text(
@@ -358,7 +361,7 @@ def index_layout(layout: Path, tmp_path: Path) -> tuple[Path, bytes]:
 
 
 def test_a_whole_index_is_pushed_children_first_and_copied_between_registries(
-    registry: str, layout: Path, wire: Relay, tmp_path: Path
+    registry: str, layout: Path, wire: FaultProxy, tmp_path: Path
 ) -> None:
     directory, raw = index_layout(layout, tmp_path)
     repo = support.repository("index")
@@ -385,7 +388,7 @@ def test_a_whole_index_is_pushed_children_first_and_copied_between_registries(
     )
     assert len(inspected["manifests"]) == 3
 
-    # registry to registry: the same registry mounts; "another" one (the relay) streams
+    # registry to registry: the same registry mounts; "another" one (the proxy) streams
     source = f"docker://{registry}/{repo}:v1"
     tree = open_push_source(source, client_for=clients())
     assert isinstance(tree, Tree)
@@ -408,7 +411,7 @@ def test_a_whole_index_is_pushed_children_first_and_copied_between_registries(
 
 
 def test_what_skopeo_pushed_is_pushed_again_byte_for_byte(
-    registry: str, engine: Any, built: Any, wire: Relay, tmp_path: Path
+    registry: str, engine: Any, built: Any, wire: FaultProxy, tmp_path: Path
 ) -> None:
     pushed = support.push_daemon(TAG, f"{registry}/{support.repository('skopeo')}:v1")
     skopeo_digest = support.inspect(pushed)["Digest"]

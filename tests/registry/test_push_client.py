@@ -15,8 +15,8 @@ from imagekit.oci.digest import Digest
 from imagekit.registry.client import RegistryClient
 from imagekit.registry.errors import ManifestBlobUnknown, ManifestUnknown
 from imagekit.registry.upload import BlobToSend, send_blob, start_upload, upload
-from tests.registry.relay import relay
 from tests.support import registry as support
+from tests.support.proxy import proxy
 
 DATA = os.urandom(3 << 20)
 DIGEST = Digest.of_bytes(DATA)
@@ -52,7 +52,7 @@ CONFIG = b'{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_
 def test_upload_then_skip_then_mount(registry: str, chunk_size: int | None) -> None:
     client = RegistryClient(registry)
     repo, other = support.repository("upload"), support.repository("upload")
-    with relay(registry) as wire:
+    with proxy(registry) as wire:
         through = RegistryClient(wire.address)
         sent = send_blob(through, repo, DIGEST, len(DATA), lambda: blob(), chunk_size=chunk_size)
         assert (sent.action, sent.sent_bytes) == ("uploaded", len(DATA))
@@ -75,7 +75,7 @@ def test_a_failed_mount_carries_on_with_its_session(registry: str) -> None:
     client = RegistryClient(registry)
     data = os.urandom(4096)
     repo = support.repository("mount")
-    with relay(registry) as wire:
+    with proxy(registry) as wire:
         through = RegistryClient(wire.address)
         sent = send_blob(
             through,
@@ -97,7 +97,7 @@ def test_content_other_than_claimed_is_refused_before_it_is_complete(registry: s
     repo = support.repository("bad")
     lying = blob(DATA, Digest.of_bytes(b"something else"))
     for chunk_size in (None, 1 << 20):
-        with relay(registry) as wire, pytest.raises(ImageError) as caught:
+        with proxy(registry) as wire, pytest.raises(ImageError) as caught:
             upload(RegistryClient(wire.address), repo, lying, chunk_size=chunk_size)
         assert "hashes to" in caught.value.message
         assert wire.body_bytes() < len(DATA)  # the last block never left
