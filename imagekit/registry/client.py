@@ -30,6 +30,7 @@ from imagekit.registry.auth import Authenticator, Credentials, pull_scope
 from imagekit.registry.errors import (
     DigestMismatch,
     RegistryResponseError,
+    error_class,
     error_codes,
     response_error,
 )
@@ -158,7 +159,10 @@ class RegistryClient:
         body = b"" if method == "HEAD" else response.read(1 << 16)
         response.close()
         codes, summary = error_codes(body)
-        summary = summary or response.reason or "request failed"
+        if not summary:  # a HEAD's answer has no body: name the code its status stands for
+            implied = error_class(response.status, ()).code
+            reason = response.reason or "request failed"
+            summary = f"{implied}: {reason}" if implied else reason
         return response_error(
             f"{what}: {summary} (HTTP {response.status})",
             status=response.status,

@@ -6,12 +6,16 @@ function the test gives. The real registry covers everything else.
 
 A route answering status :data:`DROP` has the connection closed without an answer; a
 ``cut`` function given to :func:`serve` can close it after reading only part of a body
-(a connection dropped mid-blob).
+(a connection dropped mid-blob). Connections are kept alive (HTTP/1.1); ``Seen.peer`` is
+the client's port, so tests tell the requests of one connection; an answer carrying the
+header :data:`HANG_UP` (not sent) has the connection closed after it, as a server closes
+an idle connection.
 """
 
 from __future__ import annotations
 
 import socket
+import ssl
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -26,6 +30,8 @@ class Seen:
     path: str
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    #: The client's port: one per connection.
+    peer: int = 0
 
     def header(self, name: str) -> str | None:
         return {k.lower(): v for k, v in self.headers.items()}.get(name.lower())
@@ -37,6 +43,8 @@ Route = Callable[[Seen], Answer]
 Cut = Callable[[Seen], int | None]
 #: The status a route answers to have the connection closed without an answer.
 DROP = 0
+#: A header of an answer that closes the connection after it (the header is not sent).
+HANG_UP = "X-Double-Hang-Up"
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -48,7 +56,9 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class Double:
-    def __init__(self, route: Route, cut: Cut | None = None) -> None:
+    def __init__(
+        self, route: Route, cut: Cut | None = None, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.route = route
         self.cut = cut
         self.seen: list[Seen] = []
@@ -58,16 +68,17 @@ class Double:
             protocol_version = "HTTP/1.1"
 
             def _answer(self) -> None:
-                head = Seen(self.command, self.path, dict(self.headers.items()))
+                peer = int(self.client_address[1])
+                head = Seen(self.command, self.path, dict(self.headers.items()), peer=peer)
                 length = int(self.headers.get("Content-Length") or 0)
                 limit = double.cut(head) if double.cut is not None else None
                 if limit is not None and limit < length:
-                    head = Seen(head.method, head.path, head.headers, self.rfile.read(limit))
+                    head = Seen(head.method, head.path, head.headers, self.rfile.read(limit), peer)
                     double.seen.append(head)
                     self.close_connection = True
                     self.connection.close()
                     return
-                seen = Seen(head.method, head.path, head.headers, self.rfile.read(length))
+                seen = Seen(head.method, head.path, head.headers, self.rfile.read(length), peer)
                 double.seen.append(seen)
                 if len(seen.body) < length:  # the client gave up mid-body: nothing to answer
                     self.close_connection = True
@@ -79,11 +90,15 @@ class Double:
                     return
                 self.send_response(status)
                 headers = {"Content-Length": str(len(body)), **headers}
+                hang_up = headers.pop(HANG_UP, None) is not None
                 for key, value in headers.items():
                     self.send_header(key, value)
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(body)
+                if hang_up:
+                    self.wfile.flush()
+                    self.close_connection = True
 
             do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = _answer
 
@@ -91,6 +106,8 @@ class Double:
                 pass
 
         self._server = _QuietServer(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self.address = f"127.0.0.1:{self._server.server_address[1]}"
         self.port = int(self._server.server_address[1])
 
@@ -99,8 +116,11 @@ class Double:
 
 
 @contextmanager
-def serve(route: Route, cut: Cut | None = None) -> Iterator[Double]:
-    double = Double(route, cut)
+def serve(
+    route: Route, cut: Cut | None = None, tls: ssl.SSLContext | None = None
+) -> Iterator[Double]:
+    """The double on a free port (HTTPS with a server context ``tls``), until the end."""
+    double = Double(route, cut, tls)
     thread = threading.Thread(target=double._server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:

@@ -3,7 +3,9 @@
 The real registry neither drops connections mid-blob nor answers 500, 503 or 429 on cue,
 so a scripted server plays those parts; the tests check what our client sends (a new
 session per attempt, the whole blob again, the waits the policy and Retry-After give).
-Sleeping goes through an injected function: nothing waits for real.
+Sleeping goes through an injected function: nothing waits for real. (The fault-injecting
+proxy in front of the real registry, tests/registry/test_push_faults.py, does the same
+with the real thing, many times over.)
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import io
 import json
 import os
 import urllib.parse
+from collections.abc import Callable
 
 import pytest
 
@@ -28,6 +31,7 @@ from imagekit.registry.errors import (
     Unauthorized,
     redact,
 )
+from imagekit.registry.pool import ConnectionPool
 from imagekit.registry.transport import RetryPolicy, Transport
 from imagekit.registry.upload import BlobToSend, send_blob, upload
 from tests.registry.double import DROP, Answer, Seen, serve
@@ -37,12 +41,15 @@ DIGEST = Digest.of_bytes(DATA)
 BLOB = BlobToSend(DIGEST, len(DATA), "application/octet-stream", lambda: io.BytesIO(DATA))
 
 
-def client_for(address: str, attempts: int = 4) -> tuple[RegistryClient, list[float]]:
+def client_for(
+    address: str, attempts: int = 4, keep_alive: bool = True
+) -> tuple[RegistryClient, list[float]]:
     slept: list[float] = []
     transport = Transport(
         timeout=5,
         retry=RetryPolicy(attempts=attempts, backoff=0.5, max_delay=4.0),
         sleep=slept.append,
+        pool=ConnectionPool() if keep_alive else ConnectionPool(max_idle=0),
     )
     return RegistryClient(address, transport=transport), slept
 
@@ -56,6 +63,8 @@ class Script:
         self.sessions = 0
         self.stored: dict[str, bytes] = {}
         self.address = ""
+        #: Sessions that got part of a blob: distribution refuses to go on with them.
+        self.partial: set[str] = set()
 
     def route(self, seen: Seen) -> Answer:
         path = urllib.parse.urlsplit(seen.path)
@@ -68,6 +77,8 @@ class Script:
                 location = f"http://{self.address}{location}"
             return 202, {"Location": location}, b""
         if seen.method == "PUT" and "/blobs/uploads/" in path.path:
+            if path.path in self.partial:
+                return 400, {}, b'{"errors":[{"code":"BLOB_UPLOAD_INVALID"}]}'
             if self.failures:
                 return self.failures.pop(0)
             digest = urllib.parse.parse_qs(path.query)["digest"][0]
@@ -83,19 +94,27 @@ def puts(double_seen: list[Seen]) -> list[Seen]:
     return [s for s in double_seen if s.method == "PUT"]
 
 
+def dropping(script: Script) -> Callable[[Seen], int | None]:
+    """Cut the first PUT after a third of the blob; the session has that part then."""
+    cuts = [len(DATA) // 3]
+
+    def cut(seen: Seen) -> int | None:
+        if seen.method == "PUT" and cuts:
+            script.partial.add(urllib.parse.urlsplit(seen.path).path)
+            return cuts.pop(0)
+        return None
+
+    return cut
+
+
 @pytest.mark.parametrize("absolute", [False, True])
 def test_a_connection_dropped_mid_blob_restarts_the_blob_in_a_new_session(
     absolute: bool,
 ) -> None:
     script = Script([], absolute)
-    cuts = [len(DATA) // 3]
-
-    def cut(seen: Seen) -> int | None:
-        return cuts.pop(0) if seen.method == "PUT" and cuts else None
-
-    with serve(script.route, cut) as double:
+    with serve(script.route, dropping(script)) as double:
         script.address = double.address
-        client, slept = client_for(double.address)
+        client, slept = client_for(double.address, keep_alive=False)
         sent = upload(client, "team/app", BLOB)
         seen = list(double.seen)
     assert script.stored == {str(DIGEST): DATA}
@@ -104,6 +123,31 @@ def test_a_connection_dropped_mid_blob_restarts_the_blob_in_a_new_session(
     assert [s.method for s in seen if s.method in ("POST", "DELETE")] == ["POST", "DELETE", "POST"]
     assert slept == [0.5]
     assert len(DATA) < sent <= 2 * len(DATA)  # the first attempt's bytes count too
+    assert len({s.peer for s in seen}) == len(seen)  # no connection was kept
+
+
+def test_a_drop_on_a_kept_alive_connection_is_sent_once_more_then_the_blob_restarts() -> None:
+    """The PUT goes on the connection the POST used; cut there, it looks like a server that
+    closed an idle connection, so it is sent again at once on a new one (no backoff); the
+    session holds part of the blob and is refused, and the blob starts over."""
+    script = Script([])
+    with serve(script.route, dropping(script)) as double:
+        client, slept = client_for(double.address)
+        sent = upload(client, "team/app", BLOB)
+        seen = list(double.seen)
+    assert script.stored == {str(DIGEST): DATA}
+    post, *put_seen = [s for s in seen if s.method in ("POST", "PUT")][:3]
+    assert post.method == "POST" and put_seen[0].peer == post.peer  # kept alive
+    assert put_seen[1].peer != post.peer  # sent again on a fresh connection
+    put_paths = [urllib.parse.urlsplit(s.path).path for s in puts(seen)]
+    assert put_paths == [
+        "/v2/team/app/blobs/uploads/s1",
+        "/v2/team/app/blobs/uploads/s1",
+        "/v2/team/app/blobs/uploads/s2",
+    ]
+    assert [s.method for s in seen if s.method in ("POST", "DELETE")] == ["POST", "DELETE", "POST"]
+    assert slept == [0.5]  # the backoff before the new session; none for the second send
+    assert 2 * len(DATA) < sent <= 3 * len(DATA)
 
 
 def test_500_503_and_429_are_retried_with_backoff_and_retry_after() -> None:
