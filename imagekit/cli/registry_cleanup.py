@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 #: Where the walker keeps manifests and configs, under Config.cache_dir.
 DOCUMENT_CACHE = "registry-documents"
+#: Unreadable items named on stderr at most (the rest are counted).
+SHOWN_ERRORS = 5
 
 
 def embedded_address(config: Config) -> tuple[str | None, str | None]:
@@ -79,8 +81,11 @@ def read(walker: RegistryWalker, repositories: Sequence[str] | None = None) -> S
         f"{s.manifest_gets} manifests and {s.config_gets} configs fetched, {s.cache_hits} "
         "from the cache)"
     )
-    for error in snapshot.errors:
+    for error in snapshot.errors[:SHOWN_ERRORS]:
         err(f"imagekit: warning: {error.kind} {error.where}: {error.message}")
+    if len(snapshot.errors) > SHOWN_ERRORS:
+        more = len(snapshot.errors) - SHOWN_ERRORS
+        err(f"imagekit: warning: {more} more items unreadable (all of them in --format json)")
     return snapshot
 
 
