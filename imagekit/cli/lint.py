@@ -329,8 +329,14 @@ def register(cli: click.Group) -> None:
     @cli.command()
     @click.argument("paths", nargs=-1, required=True)
     @lint_options
+    @click.option(
+        "--measure",
+        is_flag=True,
+        help="With --fix or --diff: build each file as it is, as fixed and once per fixed "
+        "rule on the docker engine, and report the sizes saved (stdout).",
+    )
     @click.pass_context
-    def lint(ctx: click.Context, /, paths: tuple[str, ...], **options: Any) -> None:
+    def lint(ctx: click.Context, /, paths: tuple[str, ...], measure: bool, **options: Any) -> None:
         """Lint Dockerfiles. PATHS are files or directories; `-` reads standard input.
 
         Exit status: 0 clean, 1 findings at or above the failure threshold,
@@ -342,6 +348,22 @@ def register(cli: click.Group) -> None:
         --unsafe-fixes also applies fixes that may change what the image contains or does.
         --diff prints the fixes as a unified diff and changes nothing; it exits 1 when a
         file would change, else as without it, on the findings a fix would leave.
+        --measure (with --fix or --diff) builds the file before and after the fixes, and
+        once per rule fixed, and prints the bytes saved, compressed as a push sends them
+        and uncompressed (--format json: one object per file); --diff --measure writes
+        nothing. Exit status 4 when a build fails.
         """
         config = config_of(ctx)
+        if measure:
+            _measure(paths, config, options)
         ctx.exit(run_lint(paths, config=config, **options))
+
+    def _measure(paths: tuple[str, ...], config: Config, options: dict[str, Any]) -> None:
+        from imagekit.cli.measure import run_measure
+        from imagekit.errors import UsageError
+
+        if not (options["fix"] or options["diff"]):
+            raise UsageError(
+                "--measure goes with --fix or --diff", hint="imagekit lint --fix --measure FILE"
+            )
+        raise click.exceptions.Exit(run_measure(paths, config=config, **options))
