@@ -293,7 +293,7 @@ def validate_base(document: Document) -> tuple[dict[str, Any], list[Problem]]:
         return definition, problems
     if own:
         check.fail((own[0],), f"'{own[0]}' needs 'dockerfile'")
-    if definition["parent"] is None:
+    if data.get("parent") is None:
         check.fail((), "a base made from packages needs a 'parent'")
     manager = data.get("manager", "apt")
     if manager not in MANAGERS:
