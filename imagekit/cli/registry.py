@@ -17,6 +17,7 @@ def register(cli: click.Group) -> None:
 
     _service_commands(registry)
     _login_commands(registry)
+    _ui_commands(registry)
     _cleanup_commands(registry)
 
 
@@ -347,3 +348,10 @@ def _cleanup_commands(group: click.Group) -> None:
     from imagekit.cli.registry_cleanup import add_commands
 
     add_commands(group)
+
+
+def _ui_commands(group: click.Group) -> None:
+    """``ui``: the registry browser in a web browser (:mod:`imagekit.cli.registry_ui`)."""
+    from imagekit.cli.registry_ui import add_command
+
+    add_command(group)
