@@ -42,6 +42,13 @@ class Stream:
         self.buffer += data
         return bool(data)
 
+    def looks_like_http(self) -> bool:
+        """Whether the stream starts as an HTTP request does (a TLS hello does not)."""
+        while not self.buffer:
+            if not self._fill():
+                return True  # nothing came: an empty stream ends like an HTTP one
+        return 65 <= self.buffer[0] <= 90  # a method's first letter
+
     def head(self) -> bytes | None:
         """The next message head (with its blank line); None at a clean end of stream."""
         while (end := self.buffer.find(b"\r\n\r\n")) < 0:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import random
+import select
 import socket
 import threading
 import time
@@ -138,9 +139,12 @@ class _Link:
         except (OSError, Cut, Ended, ValueError):
             self.hang_up()
         finally:
-            with self.ready:
-                self.pending.append(Request(-1, ""))  # wakes the other side when it waits
-                self.ready.notify_all()
+            self._no_more_requests()  # wakes the other side when it waits
+
+    def _no_more_requests(self) -> None:
+        with self.ready:
+            self.pending.append(Request(-1, ""))
+            self.ready.notify_all()
 
     def hang_up(self) -> None:
         for sock in (self.client, self.upstream):
@@ -153,6 +157,10 @@ class _Link:
             stream.forward(None)
             return
         rng = self.proxy.rng
+        if not stream.looks_like_http():  # a client trying TLS first (Go's do): tunnel it
+            self._no_more_requests()
+            stream.forward(None)
+            return
         while (head := stream.head()) is not None:
             line, headers = parse_head(head)
             request = Request(self.number, line, headers, started=time.monotonic())
@@ -195,20 +203,31 @@ class _Link:
         request.status, request.answered = status, time.monotonic()
         request.done = request.answered
 
-    def _next(self) -> Request:
-        with self.ready:
-            while not self.pending:
-                self.ready.wait()
-            return self.pending[0]
+    def _next(self, stream: Stream) -> Request | None:
+        """The request the next answer is for; None when the registry closed the idle
+        connection first (the client is then told by an end of stream)."""
+        while True:
+            with self.ready:
+                if self.pending or (self.ready.wait(0.05) and self.pending):
+                    return self.pending[0]
+            readable = not stream.buffer and select.select([stream.source], [], [], 0)[0]
+            if readable and not stream.source.recv(1, socket.MSG_PEEK):
+                return None
 
     def _answers(self, stream: Stream) -> None:
         if not self.proxy.http:
             stream.forward(None)
             return
-        while (head := stream.head()) is not None:
-            request = self._next()
-            if request.connection < 0:
-                raise Ended("an answer without a request")
+        while True:
+            request = self._next(stream)
+            if request is None:
+                return
+            if request.connection < 0:  # no (more) HTTP requests: pass on whatever comes
+                stream.forward(None, lock=self.client_lock)
+                return
+            head = stream.head()
+            if head is None:
+                return
             status_line, headers = parse_head(head)
             status = int(status_line.split(" ")[1])
             interim = 100 <= status < 200
