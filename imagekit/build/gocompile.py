@@ -31,6 +31,14 @@ _MACHINES = {
     "s390x": ("s390x", ""),
     "riscv64": ("riscv64", ""),
 }
+#: What go build says when a module it needs is not there (and there is no proxy).
+_MISSING_MODULE = (
+    "GOPROXY=off",
+    "module lookup disabled",
+    "no required module provides",
+    "missing go.sum entry",
+    "cannot find module",
+)
 _MODULE = re.compile(r"^\s*module\s+(\S+)", re.MULTILINE)
 
 
@@ -141,7 +149,7 @@ def compile_go(build: GoBuild, out: Path, *, cache_dir: Path, path: str) -> Path
         lines = result.stderr.decode(errors="replace").strip().splitlines()
         hint = None
         text = "\n".join(lines)
-        if "GOPROXY=off" in text or "module lookup disabled" in text:
+        if any(sign in text for sign in _MISSING_MODULE):
             hint = "there is no module proxy here: vendor the dependencies (go mod vendor)"
         raise BuildError(
             f"go build {build.package} in {build.module_dir} for {build.platform} failed: "

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO, Literal, Protocol
 
-from imagekit.errors import BuildError
+from imagekit.errors import BuildError, ImageError
 from imagekit.oci.archive import Section
 from imagekit.oci.digest import CHUNK
 
@@ -231,10 +231,13 @@ def write_layer(entries: Iterable[Entry], out: Writable, *, mtime: int = 0) -> i
             continue
         size = entry.content.size
         copied = 0
-        with entry.content.open() as source:
-            while copied < size and (chunk := source.read(min(CHUNK, size - copied))):
-                out.write(chunk)
-                copied += len(chunk)
+        try:
+            with entry.content.open() as source:
+                while copied < size and (chunk := source.read(min(CHUNK, size - copied))):
+                    out.write(chunk)
+                    copied += len(chunk)
+        except (ImageError, OSError) as exc:
+            raise BuildError(f"layer entry {entry.name}: cannot read its content ({exc})") from None
         if copied != size:
             raise BuildError(f"layer entry {entry.name}: {copied} bytes read, {size} expected")
         written += size

@@ -12,7 +12,8 @@ import (
 )
 
 func fetch(url string) int {
-	resp, err := http.Get(url)
+	client := &http.Client{Timeout: 15 * time.Second}
+	resp, err := client.Get(url)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
