@@ -1,9 +1,6 @@
-"""Reports on images: renderers (table, JSON, Markdown) for inspect and diff, and the CI gate."""
+"""Reports on images: renderers (table, JSON, Markdown) for inspect, diff and size reports,
+the CI gates, the size ledger and pull-request comments.
 
-from __future__ import annotations
-
-from imagekit.report.diff import render_diff
-from imagekit.report.gate import Crossing, Limit, Limits, check
-from imagekit.report.inspect import render_inspect
-
-__all__ = ["Crossing", "Limit", "Limits", "check", "render_diff", "render_inspect"]
+Nothing is imported here: each command loads only the modules it uses (a push needs the
+size report, not the analyser behind inspect and diff).
+"""

@@ -7,8 +7,9 @@ import json
 import pytest
 
 from imagekit.analyze import analyze, diff
-from imagekit.report import render_diff, render_inspect
+from imagekit.report.diff import render_diff
 from imagekit.report.gate import Limit, Limits, check
+from imagekit.report.inspect import render_inspect
 from imagekit.report.sizes import human_delta, human_size
 from imagekit.report.text import code, md, short_created_by, short_digest
 from tests.report.examples import (
