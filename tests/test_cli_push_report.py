@@ -185,3 +185,53 @@ def test_the_embedded_registry_is_its_own_default_ledger(
     assert data["ledger"] == f"s3://{embedded_registry.bucket}/imagekit/ledger/"
     assert data["trends"][0][-1]["digest"] == data["digest"]
     assert pushed(push(new, dest, "--no-ledger"))["ledger"] is None
+
+
+def test_two_concurrent_pushes_both_land_in_the_ledger(
+    registry: str, embedded_registry: Any, layouts: tuple[str, str], tmp_path: Path
+) -> None:
+    """Each push writes its own ledger object: two pushes at once lose neither record."""
+    import os
+    import subprocess
+    import sys
+
+    from imagekit.report.ledger import Ledger, parse_ledger_url
+
+    old, new = layouts
+    ledger = f"s3://{embedded_registry.bucket}/tests/{support.repository('ledger')}"
+    repo = support.repository("sizes")
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": embedded_registry.s3_access_key,
+        "AWS_SECRET_ACCESS_KEY": embedded_registry.s3_secret_key,
+    }
+    runs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "imagekit",
+                "push",
+                "--format",
+                "json",
+                source,
+                f"{registry}/{repo}:{tag}",
+                "--ledger",
+                ledger,
+                "--s3-endpoint",
+                embedded_registry.s3_endpoint,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**env, "IMAGEKIT_CACHE_DIR": str(tmp_path / f"cache-{tag}")},
+        )
+        for source, tag in ((old, "a"), (new, "b"))
+    ]
+    digests = {}
+    for run, tag in zip(runs, ("a", "b"), strict=True):
+        stdout, stderr = run.communicate(timeout=120)
+        assert run.returncode == 0, stderr.decode()
+        digests[tag] = json.loads(stdout)["digest"]
+    bucket, prefix = parse_ledger_url(ledger)
+    read = Ledger(embedded_registry.s3_client(), bucket, prefix).records(registry, repo)
+    assert sorted((r.tag, str(r.digest)) for r in read.records) == sorted(digests.items())
