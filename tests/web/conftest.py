@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.support import registry as support
-from tests.web.images import Filled, fill
+from tests.web.images import Filled, Pushed, fill, push_three
 
 
 @pytest.fixture(scope="session")
@@ -74,3 +74,20 @@ def make_client(tmp_path: Path, ledger: Any) -> Iterator[Make]:
     yield make
     for test_client in made:
         test_client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def pushed(registry: str, tmp_path: Path, push_env: dict[str, Any]) -> Pushed:
+    return push_three(registry, tmp_path / "pushed", push_env)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from tests.web import live
+
+    lines = list(live.REPORT)
+    if live.ARTIFACTS.is_dir() and any(live.ARTIFACTS.glob("*.png")):
+        lines.append(f"UI screenshots: {live.ARTIFACTS}")
+    if lines:
+        terminalreporter.section("imagekit registry ui")
+        for line in lines:
+            terminalreporter.write_line(line)

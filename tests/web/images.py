@@ -10,6 +10,7 @@ with that namespace as its prefix, so it reads nothing of other tests or runs.
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
@@ -270,3 +271,42 @@ def put_broken(filled: Filled) -> None:
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.status == 202, response.status
     filled.deleted_blob = gone
+
+
+class Pushed:
+    def __init__(self, registry: str, namespace: str, digests: dict[str, str]) -> None:
+        self.registry = registry
+        self.namespace = namespace
+        self.digests = digests
+        self.repo = f"{namespace}/app"
+
+    def exists(self, tag: str) -> bool:
+        request = urllib.request.Request(
+            f"http://{self.registry}/v2/{self.repo}/manifests/{tag}",
+            method="HEAD",
+            headers={"Accept": "application/vnd.oci.image.manifest.v1+json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10):
+                return True
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return False
+            raise
+
+
+def push_three(registry: str, work: Path, env: dict[str, Any]) -> Pushed:
+    """``app:a`` and ``app:b`` name one digest, ``app:c`` another, ``app:d`` a third, in
+    a namespace of their own (for tests that delete)."""
+    namespace = f"imagekit-ui-act/{uuid.uuid4().hex[:10]}"
+    digests = {}
+    for name, image, tags in (
+        ("app", app_image(), ("a", "b")),
+        ("small", small_app(), ("c",)),
+        ("base", base_image(), ("d",)),
+    ):
+        write_layout(image, work / name, "x")
+        for tag in tags:
+            dest = f"{registry}/{namespace}/app:{tag}"
+            digests[tag] = push(work / name, "x", dest, env)
+    return Pushed(registry, namespace, digests)

@@ -6,57 +6,13 @@ from __future__ import annotations
 
 import re
 import time
-import urllib.error
-import urllib.request
-import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from imagekit.oci.layout import write_layout
 from tests.web.conftest import Make
-from tests.web.images import app_image, base_image, push, small_app
+from tests.web.images import Pushed
 from tests.web.test_pages import number, settled
-
-
-class Pushed:
-    def __init__(self, registry: str, namespace: str, digests: dict[str, str]) -> None:
-        self.registry = registry
-        self.namespace = namespace
-        self.digests = digests
-        self.repo = f"{namespace}/app"
-
-    def exists(self, tag: str) -> bool:
-        request = urllib.request.Request(
-            f"http://{self.registry}/v2/{self.repo}/manifests/{tag}",
-            method="HEAD",
-            headers={"Accept": "application/vnd.oci.image.manifest.v1+json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=10):
-                return True
-        except urllib.error.HTTPError as exc:
-            if exc.code == 404:
-                return False
-            raise
-
-
-@pytest.fixture
-def pushed(registry: str, tmp_path: Path, push_env: dict[str, Any]) -> Pushed:
-    """``app:a`` and ``app:b`` name one digest, ``app:c`` another, ``app:d`` a third."""
-    namespace = f"imagekit-ui-act/{uuid.uuid4().hex[:10]}"
-    digests = {}
-    for name, image, tags in (
-        ("app", app_image(), ("a", "b")),
-        ("small", small_app(), ("c",)),
-        ("base", base_image(), ("d",)),
-    ):
-        write_layout(image, tmp_path / name, "x")
-        for tag in tags:
-            dest = f"{registry}/{namespace}/app:{tag}"
-            digests[tag] = push(tmp_path / name, "x", dest, push_env)
-    return Pushed(registry, namespace, digests)
 
 
 def token_of(html: str) -> str:
