@@ -5,7 +5,7 @@ required: when it does not answer, the `engine` fixture fails rather than skips,
 run without an engine cannot pass by running nothing.
 
 Base images are made locally, once per engine, from this machine's busybox-static binary
-and an mmdebstrap root (imagekit.build.rootfs), and tagged with the names public images use,
+and an mmdebstrap root (``imagekit build root``), and tagged with the names public images use,
 so Dockerfiles saying `FROM busybox` or `FROM debian:bookworm-slim` build unchanged and
 offline. Every image built through :func:`build` carries the :data:`LABEL` label and is
 removed at the end of the session; the base images stay cached in the engine.
@@ -24,7 +24,10 @@ import docker.errors
 import pytest
 from docker.models.images import Image
 
-from imagekit.build.rootfs import busybox_rootfs, debian_rootfs, inspect_busybox
+from imagekit.build.blobs import BlobStore
+from imagekit.build.busybox import inspect_busybox
+from imagekit.build.outputs import load_into_engine
+from imagekit.build.roots import ROOT_LABEL, RootRequest, build_root
 
 #: Label put on every image the tests build, to find and remove them afterwards.
 LABEL = "org.example.imagekit.test"
@@ -40,37 +43,43 @@ def busybox_tags(version: str) -> list[str]:
 
 
 def has_image(client: Any, tag: str) -> bool:
+    """Whether ``tag`` is in the engine as imagekit's root builder made it."""
     try:
-        client.images.get(tag)
+        image = client.images.get(tag)
     except docker.errors.ImageNotFound:
         return False
-    return True
+    labels = (image.attrs.get("Config") or {}).get("Labels") or {}
+    return ROOT_LABEL in labels
 
 
-def _import(client: Any, tar: Path, tags: list[str], cmd: str) -> None:
-    repository, _, tag = tags[0].partition(":")
-    client.api.import_image_from_file(
-        str(tar), repository=repository, tag=tag, changes=[f"CMD {cmd}"]
-    )
-    image = client.images.get(tags[0])
+def _load(client: Any, request: RootRequest, tags: list[str], scratch: str) -> None:
+    image = build_root(request, BlobStore(scratch))
+    load_into_engine(image, tags[0], client=client)
+    loaded = client.images.get(tags[0])
     for other in tags[1:]:
-        other_repository, _, other_tag = other.partition(":")
-        image.tag(other_repository, other_tag)
+        repository, _, tag = other.partition(":")
+        loaded.tag(repository, tag)
 
 
 def ensure_base_images(client: Any) -> list[str]:
-    """Make the local base images the engine lacks; return the tags made."""
+    """Make the local base images the engine lacks (or has from elsewhere); the tags made.
+
+    They are made by ``imagekit build root`` and loaded as its docker-daemon output does:
+    busybox from this machine's busybox-static, debian:bookworm-slim as Debian's image is
+    (minbase, no ca-certificates).
+    """
     made: list[str] = []
     busybox = inspect_busybox(BUSYBOX_BINARY)
     tags = busybox_tags(busybox.version)
     with tempfile.TemporaryDirectory(prefix="imagekit-rootfs-") as scratch:
         if not all(has_image(client, tag) for tag in tags):
-            tar = busybox_rootfs(busybox, Path(scratch) / "busybox.tar")
-            _import(client, tar, tags, '["sh"]')
+            _load(client, RootRequest("busybox", busybox=BUSYBOX_BINARY), tags, scratch)
             made += tags
         if not has_image(client, DEBIAN_TAG):
-            tar = debian_rootfs(DEBIAN_SUITE, Path(scratch) / "debian.tar")
-            _import(client, tar, [DEBIAN_TAG], '["bash"]')
+            request = RootRequest(
+                "debian", suite=DEBIAN_SUITE, variant="minbase", ca_certificates=False
+            )
+            _load(client, request, [DEBIAN_TAG], scratch)
             made.append(DEBIAN_TAG)
     return made
 
