@@ -11,6 +11,7 @@ analysed again).
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from types import MappingProxyType
 from typing import Any
 
@@ -90,13 +91,8 @@ def _layer(d: dict[str, Any]) -> LayerReport:
 
 
 def _finding(d: dict[str, Any]) -> Finding:
-    return Finding(
-        rule=str(d["rule"]),
-        name=str(d["name"]),
-        severity=str(d["severity"]),
-        layer=int(d["layer"]),
-        paths=tuple(str(p) for p in d["paths"]),
-        count=int(d["count"]),
-        bytes=int(d["bytes"]),
-        message=str(d["message"]),
-    )
+    """A finding from its ``to_dict()``: every field the dict holds (fields added to
+    Finding later, with defaults, come back too)."""
+    values = {f.name: d[f.name] for f in fields(Finding) if f.name in d}
+    values["paths"] = tuple(str(p) for p in values.get("paths", ()))
+    return Finding(**values)
