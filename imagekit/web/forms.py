@@ -9,6 +9,7 @@ typed again; without it nothing is deleted and the confirmation page is shown ag
 
 from __future__ import annotations
 
+import shlex
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -217,9 +218,10 @@ def prune_preview(browser: Browser, request: Request, name: str) -> Response:
     context["plan"] = plan(
         reading.snapshot, reading.usage, policy, [name], now=time.time(), pushed=pushed
     )
-    words = [f"imagekit registry prune {name} --keep-last {keep_last}"]
+    target = f"{browser.settings.registry}/{name}"
+    words = ["imagekit registry prune", shlex.quote(target), f"--keep-last {keep_last}"]
     if context["older_than"]:
-        words.append(f"--older-than {context['older_than']}")
-    words += [f"--keep-tag '{g}'" for g in globs]
+        words.append(f"--older-than {shlex.quote(context['older_than'])}")
+    words += [f"--keep-tag {shlex.quote(g)}" for g in globs]
     context["command"] = " ".join(words)
     return render(browser, request, "prune.html", context)

@@ -4,12 +4,18 @@ test registry for each test (a namespace of its own: what is deleted is its own)
 
 from __future__ import annotations
 
+import html
+import json
 import re
+import shlex
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from imagekit.cli import cli
 from tests.web.conftest import Make
 from tests.web.images import Pushed
 from tests.web.test_pages import number, settled
@@ -113,7 +119,9 @@ def test_delete_a_whole_repository(make_client: Make, pushed: Pushed) -> None:
     assert not any(pushed.exists(t) for t in "abcd")
 
 
-def test_prune_preview_deletes_nothing(make_client: Make, pushed: Pushed) -> None:
+def test_prune_preview_deletes_nothing(
+    make_client: Make, pushed: Pushed, push_env: dict[str, Any]
+) -> None:
     from imagekit.report.retention import Policy, plan
 
     ui = make_client(pushed.registry, prefix=pushed.namespace, allow_delete=True, wait=10.0)
@@ -129,7 +137,20 @@ def test_prune_preview_deletes_nothing(make_client: Make, pushed: Pushed) -> Non
     assert number(page.text, "prune-frees") == expected.freed_bytes
     doomed = set(re.findall(r'<tr class="delete" data-tag="([^"]+)"', page.text))
     assert doomed == {d.tag.tag for d in expected.doomed} and doomed
-    assert "--keep-last 1" in page.text
+    command = re.search(r'id="prune-command">([^<]+)<', page.text)
+    assert command is not None
+    words = shlex.split(html.unescape(command.group(1)))
+    assert words[:3] == ["imagekit", "registry", "prune"]
+    assert words[3:] == [f"{pushed.registry}/{pushed.repo}", "--keep-last", "1", "--keep-tag", "d"]
+    # the command line it gives is the CLI's, and deletes the same tags (a dry run). The
+    # CLI accounts over the whole registry, the UI over its --prefix: blobs shared with
+    # repositories outside the prefix make the UI's figure an upper bound, as it says.
+    result = CliRunner().invoke(cli, [*words[1:], "--format", "json"], env=push_env)
+    assert result.exit_code == 0, result.stderr
+    planned = json.loads(result.stdout)
+    assert {t["tag"] for t in planned["tags"] if t["action"] == "delete"} == doomed
+    assert planned["freed_bytes"] <= expected.freed_bytes
+    assert 'id="prefix-note"' in page.text
     assert all(pushed.exists(t) for t in "abcd")
     bad = ui.get(f"/r/{pushed.repo}/-/prune", params={"keep_last": "x"})
     assert bad.status_code == 400
