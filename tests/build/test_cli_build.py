@@ -1,0 +1,133 @@
+"""``imagekit build root`` and ``build go`` on the command line: digest on stdout, the JSON
+summary, outputs, and one-line errors with their exit codes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from imagekit.cli import main
+from tests.build.conftest import PROBE
+
+
+@pytest.fixture
+def invoke(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., tuple[int, str, str]]:
+    """Run ``imagekit ARGS`` as the script does (errors mapped by ``main``) with ``env``
+    set; the exit code, stdout and stderr."""
+
+    def run(args: list[str], **env: str) -> tuple[int, str, str]:
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        capsys.readouterr()
+        code = main(args)
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+def test_build_root_busybox_prints_its_digest_and_writes_a_layout(
+    invoke: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
+    code, stdout, stderr = invoke(
+        ["build", "root", "busybox", "-o", f"oci:{tmp_path}/layout:bb"], SOURCE_DATE_EPOCH="0"
+    )
+    assert code == 0, stderr
+    digest = stdout.strip()
+    assert digest.startswith("sha256:") and len(digest) == 71
+    assert f"wrote oci:{tmp_path}/layout:bb" in stderr
+    index = json.loads((tmp_path / "layout" / "index.json").read_text())
+    assert index["manifests"][0]["digest"] == digest
+
+
+def test_build_go_json_has_the_summary(
+    invoke: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
+    code, stdout, stderr = invoke(
+        [
+            "build",
+            "go",
+            str(PROBE),
+            "--base",
+            "scratch",
+            "--format",
+            "json",
+            "--label",
+            "team=platform",
+            "--image-version",
+            "2.0.0",
+            "-o",
+            f"docker-archive:{tmp_path}/probe.tar:example/probe:2",
+        ],
+        IMAGEKIT_CACHE_DIR=str(tmp_path / "cache"),
+        SOURCE_DATE_EPOCH="1700000000",
+    )
+    assert code == 0, stderr
+    result = json.loads(stdout)
+    assert {"digest", "size", "uncompressed_size", "layers", "outputs"} <= set(result)
+    assert [layer["created_by"] for layer in result["layers"]] == [
+        "imagekit build go: passwd/group with nonroot, CA bundle",
+        "imagekit build go: /usr/local/bin/goprobe",
+    ]
+    # what a pull downloads: the layer blobs and the config (a few hundred bytes)
+    config_bytes = result["size"] - sum(layer["size"] for layer in result["layers"])
+    assert 200 < config_bytes < 4096
+    assert result["uncompressed_size"] == sum(
+        layer["uncompressed_size"] for layer in result["layers"]
+    )
+    assert result["outputs"] == [
+        {
+            "output": f"docker-archive:{tmp_path}/probe.tar:example/probe:2",
+            "digest": result["digest"],
+        }
+    ]
+    assert (tmp_path / "probe.tar").stat().st_size > result["layers"][-1]["size"]
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "code", "says"),
+    [
+        (["build", "root", "alpine"], {}, 2, "alpine"),
+        (["build", "root", "busybox", "-o", "docker://h:5000/x:1"], {}, 2, "--push"),
+        (["build", "root", "busybox", "-o", "busybox:1"], {}, 2, "transport"),
+        (["build", "root", "busybox"], {"SOURCE_DATE_EPOCH": "yesterday"}, 2, "SOURCE_DATE_EPOCH"),
+        (["build", "go", "/nonexistent/module"], {}, 2, "no such directory"),
+        (["build", "go", str(PROBE), "--platform", "linux"], {}, 2, "platform"),
+        (["build", "go", str(PROBE), "--env", "NOEQUALS"], {}, 2, "KEY=VALUE"),
+        (["build", "go", str(PROBE), "--ca-bundle", "/nonexistent.pem"], {}, 2, "no such file"),
+        (["build", "go", str(PROBE), "--base", "docker-daemon:"], {}, 2, "image source"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    invoke: Callable[..., tuple[int, str, str]],
+    args: list[str],
+    env: dict[str, str],
+    code: int,
+    says: str,
+    tmp_path: Path,
+) -> None:
+    exit_code, stdout, stderr = invoke(args, IMAGEKIT_CACHE_DIR=str(tmp_path), **env)
+    assert exit_code == code, stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("imagekit: error")]
+    assert len(errors) == 1 and says in errors[0], stderr
+    assert "Traceback" not in stderr and stdout == ""
+
+
+def test_a_compile_error_is_a_build_error_exit_4(
+    invoke: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
+    module = tmp_path / "broken"
+    module.mkdir()
+    (module / "go.mod").write_text("module example.com/broken\n\ngo 1.19\n")
+    (module / "main.go").write_text("package main\n\nfunc main() { undefined() }\n")
+    code, stdout, stderr = invoke(
+        ["build", "go", str(module)], IMAGEKIT_CACHE_DIR=str(tmp_path / "cache")
+    )
+    assert code == 4
+    assert "imagekit: error[build]: go build . in" in stderr and "undefined" in stderr
+    assert stdout == ""
