@@ -79,11 +79,32 @@ def work_store() -> Iterator[BlobStore]:
         yield BlobStore(name)
 
 
+def push_built(
+    built: Built, references: Sequence[str], config: Config, *, insecure: bool
+) -> list[dict[str, Any]]:
+    """Push ``built`` byte for byte (its manifests keep their digests) to every reference,
+    through the pusher of ``imagekit push``; what each push did, as ``push --format json``."""
+    from imagekit.build.ocilayout import write_oci
+    from imagekit.cli.push import push_json, run_push
+
+    with tempfile.TemporaryDirectory(prefix="imagekit-push-") as scratch:
+        write_oci(built, scratch, "build")
+        result = run_push(f"oci:{scratch}:build", references, config=config, insecure=insecure)
+    return [push_json(result)]
+
+
 def deliver(
-    built: Built, outputs: Sequence[str], fmt: str, *, platform: Platform | None = None
+    built: Built,
+    outputs: Sequence[str],
+    fmt: str,
+    *,
+    platform: Platform | None = None,
+    pushes: Sequence[str] = (),
+    config: Config | None = None,
+    insecure: bool = False,
 ) -> None:
-    """Write ``built`` to every output, then print the result (digest or JSON) on stdout
-    and the layers on stderr."""
+    """Write ``built`` to every output and push it to every ``--push`` reference, then
+    print the result (digest or JSON) on stdout and the layers on stderr."""
     from imagekit.build.outputs import parse_output, write_outputs
     from imagekit.build.summary import summary
     from imagekit.report.sizes import human_size
@@ -91,6 +112,9 @@ def deliver(
     specs = [parse_output(text) for text in outputs]
     written = write_outputs(built, specs, platform=platform)
     result = summary(built, written)
+    if pushes:
+        assert config is not None
+        result["pushed"] = push_built(built, pushes, config, insecure=insecure)
     if fmt == "json":
         out(json.dumps(result, indent=2))
         return
@@ -106,13 +130,17 @@ def deliver(
     )
     for item in written:
         err(f"wrote {item.output}")
-    if not written:
+    for pushed in result.get("pushed", []):
+        err(f"pushed {', '.join(pushed['references'])} ({pushed['uploaded_bytes']} bytes sent)")
+    if not written and not pushes:
         err("no --output given: the image was built and not kept")
     out(result["digest"])
 
 
 def output_options(function: Callable[..., Any]) -> Callable[..., Any]:
     import click
+
+    from imagekit.cli.common import insecure_registry_option
 
     return apply(
         function,
@@ -125,6 +153,15 @@ def output_options(function: Callable[..., Any]) -> Callable[..., Any]:
             help="Write the image here (repeatable): oci:DIR[:TAG], "
             "docker-archive:PATH[:NAME:TAG] or docker-daemon:NAME[:TAG].",
         ),
+        click.option(
+            "--push",
+            "pushes",
+            multiple=True,
+            metavar="REF",
+            help="Push the image to HOST/REPO[:TAG] (repeatable), byte for byte, as "
+            "`imagekit push` does.",
+        ),
+        insecure_registry_option(),
         format_option(("text", "json"), "text"),
     )
 
@@ -150,7 +187,14 @@ def run_root(
     )
     err(f"building the {name} root")
     with work_store() as store:
-        deliver(build_root(request, store), outputs, fmt)
+        deliver(
+            build_root(request, store),
+            outputs,
+            fmt,
+            pushes=options["pushes"],
+            config=config,
+            insecure=options["insecure_registry"],
+        )
 
 
 def _opener(insecure: bool) -> Callable[[str, Platform], Image]:
@@ -203,14 +247,22 @@ def run_go(
         built = build_go_image(
             request, store, environment, opener=_opener(options["insecure_registry"])
         )
-        deliver(built, outputs, fmt, platform=chosen[0] if len(chosen) == 1 else None)
+        deliver(
+            built,
+            outputs,
+            fmt,
+            platform=chosen[0] if len(chosen) == 1 else None,
+            pushes=options["pushes"],
+            config=config,
+            insecure=options["insecure_registry"],
+        )
 
 
 def register(cli: click.Group) -> None:
     """Add the ``build`` group (``root``, ``go``, ``base``, ``dockerfile``) to ``cli``."""
     import click
 
-    from imagekit.cli.common import group_class, insecure_registry_option
+    from imagekit.cli.common import group_class
 
     @cli.group(name="build", cls=group_class())
     def build() -> None:
@@ -315,7 +367,6 @@ def register(cli: click.Group) -> None:
         help="No org.opencontainers.image.revision from the checked-out commit.",
     )
     @click.option("--tags", metavar="TAG[,...]", help="Go build tags.")
-    @insecure_registry_option()
     @click.pass_context
     def go(
         ctx: click.Context, /, path: str, outputs: tuple[str, ...], fmt: str, **options: Any

@@ -131,3 +131,25 @@ def test_a_compile_error_is_a_build_error_exit_4(
     assert code == 4
     assert "imagekit: error[build]: go build . in" in stderr and "undefined" in stderr
     assert stdout == ""
+
+
+def test_push_sends_the_image_byte_for_byte(
+    invoke: Callable[..., tuple[int, str, str]], registry: str, tmp_path: Path
+) -> None:
+    import subprocess
+
+    reference = f"{registry}/imagekit-test/build-busybox:pushed"
+    code, stdout, stderr = invoke(
+        ["build", "root", "busybox", "--push", reference, "--format", "json"],
+        IMAGEKIT_CACHE_DIR=str(tmp_path / "cache"),
+        SOURCE_DATE_EPOCH="0",
+    )
+    assert code == 0, stderr
+    result = json.loads(stdout)
+    assert result["pushed"][0]["digest"] == result["digest"]
+    raw = subprocess.run(
+        ["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{reference}"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    assert json.loads(raw)["config"]["digest"] == result["config"]
