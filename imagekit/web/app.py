@@ -91,6 +91,7 @@ def create_app(browser: Browser) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        browser.accounting.status()  # the first reading starts with the server
         yield
         browser.close()
 
