@@ -78,6 +78,7 @@ def read(walker: RegistryWalker, repositories: Sequence[str] | None = None) -> S
     err(
         f"imagekit: read {len(snapshot.repositories)} repositories and {tags} tags of "
         f"{snapshot.registry} in {s.seconds:.2f}s ({s.tag_lists} tag lists, {s.heads} HEADs, "
+        f"{s.tag_gets} GETs by tag, "
         f"{s.manifest_gets} manifests and {s.config_gets} configs fetched, {s.cache_hits} "
         "from the cache)"
     )

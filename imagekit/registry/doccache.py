@@ -30,6 +30,11 @@ class DocumentCache:
     def path(self, digest: Digest) -> Path:
         return self.root / digest.algorithm / digest.hex
 
+    def path_exists(self, digest: str) -> bool:
+        """Whether a file for ``digest`` (``ALGORITHM:HEX``) is there (unchecked)."""
+        algorithm, _, hexa = digest.partition(":")
+        return bool(hexa) and "/" not in digest and (self.root / algorithm / hexa).is_file()
+
     def get(self, digest: Digest) -> bytes | None:
         """The cached bytes of ``digest``, or None (missing, unreadable or corrupt)."""
         path = self.path(digest)

@@ -114,6 +114,8 @@ class WalkStats:
     catalog_pages: int = 0
     tag_lists: int = 0
     heads: int = 0
+    #: Tags read with one GET by tag (not seen at the last walk): digest and manifest.
+    tag_gets: int = 0
     #: Listed tags whose HEAD answered 404 (deleted tags some storages still list).
     gone: int = 0
     manifest_gets: int = 0

@@ -7,7 +7,8 @@ image configs of the images, ``workers`` requests at a time. Manifests and confi
 immutable, so they are read through a :class:`~imagekit.registry.doccache.DocumentCache`:
 a second walk of an unchanged registry sends only the catalog, the tag lists and the
 HEADs. The HEADs stay: a tag is the one mutable thing, and the distribution API has no
-call that lists tags with their digests.
+call that lists tags with their digests. A tag the last walk did not see is read with one
+GET by tag instead of a HEAD and a GET by digest (:mod:`imagekit.registry.taghints`).
 
 A document is read once per walk however many tags reach it. What cannot be read — a
 tag list, a tag, a manifest, a config, a descriptor that is malformed — becomes an
@@ -45,6 +46,7 @@ from imagekit.registry.snapshot import (
     TagRef,
     WalkStats,
 )
+from imagekit.registry.taghints import load_hints, save_hints
 
 T = TypeVar("T")
 #: Image configs larger than this are not read (their size still counts).
@@ -91,6 +93,7 @@ class _Counters:
                 "catalogs",
                 "tag_lists",
                 "heads",
+                "tag_gets",
                 "gone",
                 "manifest_gets",
                 "config_gets",
@@ -119,6 +122,7 @@ class RegistryWalker:
     ) -> None:
         self.client = client
         self.cache = DocumentCache(Path(cache_dir))
+        self.hints_dir = Path(cache_dir) / "tags"
         self.workers = max(1, workers)
         #: ``n=`` for catalog and tag-list pages (None: the registry's default, 1000 for the
         #: catalog).
@@ -148,6 +152,8 @@ class RegistryWalker:
         for (name, _), ref in zip(jobs, refs, strict=True):
             if ref is not None:
                 found[name].append(ref)
+        seen = {f"{r.repository}:{r.tag}": str(r.digest) for refs in found.values() for r in refs}
+        save_hints(self.hints_dir, self.client.registry, names, seen)
         counts = run.counters.values
         return Snapshot(
             registry=self.client.registry,
@@ -158,6 +164,7 @@ class RegistryWalker:
                 catalog_pages=counts["catalogs"],
                 tag_lists=counts["tag_lists"],
                 heads=counts["heads"],
+                tag_gets=counts["tag_gets"],
                 gone=counts["gone"],
                 manifest_gets=counts["manifest_gets"],
                 config_gets=counts["config_gets"],
@@ -174,6 +181,7 @@ class _Walk:
     def __init__(self, walker: RegistryWalker) -> None:
         self.client = walker.client
         self.cache = walker.cache
+        self.hints = load_hints(walker.hints_dir, walker.client.registry)
         self.page_size = walker.page_size
         self.counters = _Counters()
         self.nodes: dict[Digest, Node] = {}
@@ -201,10 +209,20 @@ class _Walk:
 
     def tag(self, repository: str, tag: str) -> TagRef | None:
         """The tag's digest now; None for a tag that is gone (a 404: deleted since the
-        list was read, or a leftover entry of a deleted tag that the storage still lists)."""
-        self.counters.add("heads")
+        list was read, or a leftover entry of a deleted tag that the storage still lists).
+
+        A tag seen at the last walk whose manifest is cached is asked with a HEAD; any
+        other with one GET by tag (see :mod:`imagekit.registry.taghints`)."""
+        hint = self.hints.get(f"{repository}:{tag}")
+        known = hint is not None and self.cache.path_exists(hint)
         try:
-            info = self.client.head_manifest(repository, tag)
+            if known:
+                self.counters.add("heads")
+                info = self.client.head_manifest(repository, tag)
+                self.node(repository, info.digest, info.media_type)
+                return TagRef(repository, tag, info.digest, info.media_type, info.size)
+            self.counters.add("tag_gets")
+            fetched = self.client.get_manifest(repository, tag)
         except RegistryResponseError as exc:
             if exc.status == 404:
                 self.counters.add("gone")
@@ -214,8 +232,13 @@ class _Walk:
         except ImagekitError as exc:
             self.fail(ItemError(repository, _line(exc), tag=tag, kind="tag"))
             return None
-        self.node(repository, info.digest, info.media_type)
-        return TagRef(repository, tag, info.digest, info.media_type, info.size)
+        self.cache.put(fetched.digest, fetched.raw)
+        self._once.get(
+            ("node", fetched.digest),
+            lambda: self._store(repository, fetched.digest, fetched.raw, fetched.media_type),
+        )
+        size = len(fetched.raw)
+        return TagRef(repository, tag, fetched.digest, fetched.media_type, size)
 
     def node(self, repository: str, digest: Digest, media_type: str) -> Node | None:
         return self._once.get(("node", digest), lambda: self._load(repository, digest, media_type))
@@ -244,6 +267,10 @@ class _Walk:
         raw = self._document(repository, digest, "manifest")
         if raw is None:
             return None
+        return self._store(repository, digest, raw, hint)
+
+    def _store(self, repository: str, digest: Digest, raw: bytes, hint: str) -> Node:
+        """The node of the manifest ``raw``, kept, and its children read."""
         node = self._parse(repository, digest, raw, hint)
         with self._lock:
             self.nodes[digest] = node

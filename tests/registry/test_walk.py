@@ -56,12 +56,15 @@ def test_tags_manifests_and_configs_are_read_then_served_from_the_cache(
         assert node.facts.platform == "linux/amd64"
     assert first.nodes[pushed[1].digest].facts.created == "2024-02-01T00:00:00Z"
     s = first.stats
-    assert (s.tag_lists, s.heads, s.manifest_gets, s.config_gets, s.cache_hits) == (2, 4, 4, 4, 0)
+    # tags never seen: one GET by tag each gives digest and manifest
+    got = (s.tag_lists, s.heads, s.tag_gets, s.manifest_gets, s.config_gets, s.cache_hits)
+    assert got == (2, 0, 4, 0, 4, 0)
 
     second = walker.snapshot([app, other])
     s = second.stats
     # an unchanged registry: only the tag lists and one HEAD per tag go out
-    assert (s.tag_lists, s.heads, s.manifest_gets, s.config_gets, s.cache_hits) == (2, 4, 0, 0, 8)
+    got = (s.tag_lists, s.heads, s.tag_gets, s.manifest_gets, s.config_gets, s.cache_hits)
+    assert got == (2, 4, 0, 0, 0, 8)
     assert second.nodes == first.nodes
     assert list(second.tags) == list(first.tags)
 
@@ -69,7 +72,12 @@ def test_tags_manifests_and_configs_are_read_then_served_from_the_cache(
     moved = push(registry, app, "v1", dated_image(layer(900)), tmp_path)
     third = walker.snapshot([app, other])
     assert third.repository(app).tags[0].digest == moved.digest  # type: ignore[union-attr]
-    assert (third.stats.manifest_gets, third.stats.config_gets) == (1, 1)
+    assert (third.stats.heads, third.stats.manifest_gets, third.stats.config_gets) == (4, 1, 1)
+    # without the hints (another cache), every tag is one GET again
+    (tmp_path / "cache" / "tags").rename(tmp_path / "old-hints")
+    fourth = walker.snapshot([app, other])
+    assert (fourth.stats.heads, fourth.stats.tag_gets, fourth.stats.config_gets) == (0, 4, 0)
+    assert list(fourth.tags) == list(third.tags)
 
 
 def test_a_corrupt_cache_file_is_read_again(registry: str, tmp_path: Path) -> None:
