@@ -166,6 +166,8 @@ class Accounting:
             reading = self._read()
         except ImagekitError as exc:
             failure = " ".join(exc.message.split())
+            if exc.hint:
+                failure += f" ({exc.hint})"
         except Exception as exc:  # the page says so instead of waiting for ever
             failure = f"reading the registry failed: {type(exc).__name__}: {exc}"
         with self._lock:

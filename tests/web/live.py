@@ -42,9 +42,14 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
 
 @contextlib.contextmanager
 def server(
-    registry: str, env: dict[str, str | None], cache: Path, options: Sequence[str] = ()
+    registry: str,
+    env: dict[str, str | None],
+    cache: Path,
+    options: Sequence[str] = (),
+    logs: list[str] | None = None,
 ) -> Iterator[str]:
-    """``imagekit registry ui`` on a free port; its URL while it runs."""
+    """``imagekit registry ui`` on a free port; its URL while it runs. Its stderr (the
+    server's log) is appended to ``logs`` when it has stopped."""
     environ = {k: v for k, v in os.environ.items() if k not in env}
     environ.update({k: v for k, v in env.items() if v is not None})
     environ["IMAGEKIT_CACHE_DIR"] = str(cache)
@@ -82,6 +87,8 @@ def server(
                 process.wait(5)
             log.seek(0)
             text = log.read().decode()
+        if logs is not None:
+            logs.append(text)
         assert "Traceback" not in text, text[-3000:]
 
 
