@@ -266,7 +266,8 @@ def register(cli: click.Group) -> None:
 
     @cli.group(name="build", cls=group_class())
     def build() -> None:
-        """Build images without a Dockerfile, a daemon or Docker Hub."""
+        """Build images: roots and static Go services without a Dockerfile or a daemon,
+        the shared bases of baseimages/, and Dockerfiles with the CI gates."""
 
     @build.command(name="root")
     @click.argument("name", type=click.Choice(["busybox", "debian", "runtime"]))
