@@ -210,10 +210,6 @@ def test_a_repository_with_10000_tags_is_paged(make_client: Make) -> None:
         pages = [s for s in double.seen if s.path.startswith("/v2/big/tags/tags/list")]
         assert len(pages) >= TAGS // PAGE
         print(f"\nfirst page of a {TAGS}-tag repository: {took:.2f} s")
-        # once the registry is read, the page shows sizes from the accounting
-        done = settled(ui, "/r/big/tags?sort=name", 'id="referenced-bytes"', timeout=120)
-        assert len(re.findall(r"<tr data-tag=", done.text)) == 50
-        assert f'id="tag-total">{TAGS}<' in done.text
 
 
 def test_a_malformed_manifest_and_an_unknown_media_type(make_client: Make) -> None:

@@ -8,6 +8,7 @@ snapshot, accounted by the real usage code) is served from the cache in under a 
 from __future__ import annotations
 
 import http.client
+import re
 import threading
 import time
 import urllib.parse
@@ -164,14 +165,8 @@ def test_the_overview_of_200_repositories_of_20_tags_is_served_in_under_a_second
 ) -> None:
     from starlette.testclient import TestClient
 
-    from imagekit.catalog import load_catalog
-    from imagekit.registry.client import RegistryClient
-    from imagekit.registry.doccache import DocumentCache
-    from imagekit.web.accounting import Accounting, Reading, sharing_of
-    from imagekit.web.analysis import AnalysisStore
+    from imagekit.web.accounting import Reading, sharing_of
     from imagekit.web.app import create_app
-    from imagekit.web.browser import Browser, Trends, UiSettings
-    from imagekit.web.documents import Documents
 
     began = time.perf_counter()
     snapshot = synthetic_snapshot()
@@ -180,21 +175,7 @@ def test_the_overview_of_200_repositories_of_20_tags_is_served_in_under_a_second
     accounted = time.perf_counter() - began
     assert found.tag_count == 4000 and len(found.repositories) == 200
 
-    client = RegistryClient("127.0.0.1:1")
-    settings = UiSettings(registry="127.0.0.1:1")
-
-    def fails(repository: str, digest: Digest) -> Any:
-        raise AssertionError("nothing is analysed here")
-
-    browser = Browser(
-        settings=settings,
-        client=client,
-        accounting=Accounting(lambda: reading, max_age=3600),
-        documents=Documents(client, DocumentCache(tmp_path / "documents")),
-        analyses=AnalysisStore(tmp_path / "analysis", fails),
-        trends=Trends(None, client.registry, 3600),
-        catalog=load_catalog(),
-    )
+    browser = cached_browser(reading, tmp_path)
     with TestClient(create_app(browser), base_url="http://127.0.0.1") as ui:
         first = ui.get("/")
         assert first.status_code == 200 and 'id="total-bytes"' in first.text
@@ -217,3 +198,54 @@ def test_the_overview_of_200_repositories_of_20_tags_is_served_in_under_a_second
     live.REPORT.append(line)
     print("\n" + line)
     assert worst < 1.0
+
+
+def cached_browser(reading: Any, tmp_path: Path) -> Any:
+    """A UI whose accounting is ``reading`` (no registry behind it: nothing else is read)."""
+    from imagekit.catalog import load_catalog
+    from imagekit.registry.client import RegistryClient
+    from imagekit.registry.doccache import DocumentCache
+    from imagekit.web.accounting import Accounting
+    from imagekit.web.analysis import AnalysisStore
+    from imagekit.web.browser import Browser, Trends, UiSettings
+    from imagekit.web.documents import Documents
+
+    client = RegistryClient("127.0.0.1:1")
+
+    def fails(repository: str, digest: Digest) -> Any:
+        raise AssertionError("nothing is analysed here")
+
+    return Browser(
+        settings=UiSettings(registry="127.0.0.1:1"),
+        client=client,
+        accounting=Accounting(lambda: reading, max_age=3600),
+        documents=Documents(client, DocumentCache(tmp_path / "documents")),
+        analyses=AnalysisStore(tmp_path / "analysis", fails),
+        trends=Trends(None, client.registry, 3600),
+        catalog=load_catalog(),
+    )
+
+
+def test_a_repository_of_10000_accounted_tags_is_paged_from_the_cache(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from imagekit.web.accounting import Reading, sharing_of
+    from imagekit.web.app import create_app
+
+    snapshot = synthetic_snapshot(repositories=1, tags=10_000)
+    reading = Reading(snapshot, usage(snapshot), finished=time.time(), sharing=sharing_of(snapshot))
+    name = snapshot.repositories[0].name
+    with TestClient(
+        create_app(cached_browser(reading, tmp_path)), base_url="http://127.0.0.1"
+    ) as ui:
+        ui.get(f"/r/{name}")
+        started = time.perf_counter()
+        page = ui.get(f"/r/{name}", params={"sort": "size", "page": "3"})
+        took = time.perf_counter() - started
+    assert page.status_code == 200
+    assert 'id="tag-total">10000<' in page.text and "page 3 of 200" in page.text
+    rows = re.findall(r'<tr data-tag="([^"]+)">', page.text)
+    assert len(rows) == 50
+    line = f"repository of 10000 tags, one page from the cache: {took * 1000:.0f} ms"
+    live.REPORT.append(line)
+    assert took < 1.0
