@@ -338,10 +338,12 @@ def _starts_with_from(dockerfile: str) -> bool:
 
 
 def markdown_table(catalog: Catalog) -> str:
-    """The README rule table: Rule, Name, Severity, Summary, hadolint."""
+    """The README rule table: Rule, Name, Severity, Summary, hadolint, and the bytes each
+    rule's fix saved on the examples (:func:`measured_savings`)."""
+    savings = measured_savings()
     lines = [
-        "| Rule | Name | Severity | Summary | hadolint |",
-        "| --- | --- | --- | --- | --- |",
+        "| Rule | Name | Severity | Summary | hadolint | Fix saved on the examples |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for rule in catalog:
         cells = (
@@ -350,9 +352,29 @@ def markdown_table(catalog: Catalog) -> str:
             rule.severity.value if rule.enabled else f"{rule.severity.value} (off by default)",
             rule.summary,
             ", ".join(rule.hadolint),
+            savings.get(rule.id, ""),
         )
         lines.append("| " + " | ".join(_md_cell(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def measured_savings() -> dict[str, str]:
+    """Rule id → what its fix saved on the examples, compressed as pushed (uncompressed in
+    brackets), from ``rules/data/measured-savings.toml`` (written by bench/fix_savings.py
+    with ``imagekit lint --diff --measure``); empty when the table is missing."""
+    try:
+        table = load_data("measured-savings").get("rules", {})
+    except ConfigError:
+        return {}
+    out: dict[str, str] = {}
+    for rule_id, entry in table.items():
+        if isinstance(entry, dict) and isinstance(entry.get("saved"), int):
+            count = len(entry.get("examples", ()))
+            out[rule_id] = (
+                f"{entry['saved'] / 1e6:.2f} MB ({entry.get('saved_uncompressed', 0) / 1e6:.2f} MB "
+                f"uncompressed) on {count} example{'s' * (count != 1)}"
+            )
+    return out
 
 
 def _md_cell(text: str) -> str:
