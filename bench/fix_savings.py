@@ -137,6 +137,9 @@ def per_rule(examples: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             total = rules.setdefault(
                 rule["rule"], {"saved": 0, "saved_uncompressed": 0, "examples": []}
             )
+            if rule.get("error"):
+                total.setdefault("broke_build", []).append(example["file"])
+                continue
             total["saved"] += rule["saved"]["size"] or 0
             total["saved_uncompressed"] += rule["saved"]["uncompressed_size"]
             total["examples"].append(example["file"])
@@ -160,8 +163,11 @@ def write_toml(path: Path, examples: list[dict[str, Any]]) -> None:
             f"saved = {total['saved']}",
             f"saved_uncompressed = {total['saved_uncompressed']}",
             f"examples = [{', '.join(_toml_string(e) for e in total['examples'])}]",
-            "",
         ]
+        if total.get("broke_build"):
+            broke = ", ".join(_toml_string(e) for e in total["broke_build"])
+            lines.append(f"broke_build = [{broke}]")
+        lines.append("")
     for example in examples:
         lines.append("[[examples]]")
         lines.append(f"file = {_toml_string(example['file'])}")
@@ -200,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{example['file']}: not measured: {example['not_measured']}")
             continue
         for rule in example["rules"]:
+            if rule.get("error"):
+                print(f"{example['file']}: {rule['rule']}'s fix alone breaks the build")
+                continue
             saved = rule["saved"]
             print(
                 f"{example['file']}: {rule['rule']} {rule['name']} saved "

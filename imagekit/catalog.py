@@ -368,8 +368,13 @@ def measured_savings() -> dict[str, str]:
         return {}
     out: dict[str, str] = {}
     for rule_id, entry in table.items():
-        if isinstance(entry, dict) and isinstance(entry.get("saved"), int):
-            count = len(entry.get("examples", ()))
+        if not isinstance(entry, dict) or not isinstance(entry.get("saved"), int):
+            continue
+        count = len(entry.get("examples", ()))
+        broke = len(entry.get("broke_build", ()))
+        if broke and not count:
+            out[rule_id] = f"its fix alone broke the build of {broke} example{'s' * (broke != 1)}"
+        else:
             out[rule_id] = (
                 f"{entry['saved'] / 1e6:.2f} MB ({entry.get('saved_uncompressed', 0) / 1e6:.2f} MB "
                 f"uncompressed) on {count} example{'s' * (count != 1)}"

@@ -17,7 +17,7 @@ import json
 import re
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,8 +42,12 @@ class Variant:
     uncompressed_size: int = 0
     fixes: int = 0
     rule_name: str = ""
+    error: str = ""
+    """Why this rule's variant did not build (its fix alone breaks the build)."""
 
     def saved(self, before: Variant) -> dict[str, int | None]:
+        if self.error:
+            return {"size": None, "uncompressed_size": None}
         size = None if self.size is None or before.size is None else before.size - self.size
         return {
             "size": size,
@@ -78,6 +82,7 @@ class Measured:
                     "fixes": v.fixes,
                     **sizes(v),
                     "saved": v.saved(self.before),
+                    **({"error": v.error} if v.error else {}),
                 }
                 for v in self.rules
             ],
@@ -129,6 +134,7 @@ def measure_file(
     of ``applied_rules`` with that rule's fixes alone."""
     from imagekit.build.dockerbuild import BuildRequest, build
     from imagekit.cli.gates import buildkit_needs
+    from imagekit.errors import BuildError
 
     original = path.read_text(encoding="utf-8")
     variants = [Variant("before", original), Variant("after", fixed, fixes=fixes)]
@@ -156,7 +162,14 @@ def measure_file(
                     buildkit=buildkit_needs(variant.text, str(path)),
                     what=f"{path} ({variant.name})",
                 )
-                image_id = build(request, engine).image_id
+                try:
+                    image_id = build(request, engine).image_id
+                except BuildError as exc:
+                    if variant.name in ("before", "after"):
+                        raise
+                    on_line(f"measuring {path} {variant.name}: its fix alone breaks the build")
+                    out.append(replace(variant, error=exc.message))
+                    continue
                 size, uncompressed = sizes(image_id)
                 built[variant.text] = (image_id, size, uncompressed)
             out.append(
@@ -191,6 +204,9 @@ def render_text(results: Sequence[Measured]) -> str:
         rows += [(f"{v.name} {v.rule_name} only", v) for v in result.rules]
         width = max(len(label) for label, _ in rows)
         for label, v in rows:
+            if v.error:
+                lines.append(f"  {label:<{width}}  did not build: {v.error}")
+                continue
             change = v.saved(result.before)
             tail = (
                 ""
