@@ -376,10 +376,19 @@ def measured_savings() -> dict[str, str]:
             out[rule_id] = f"its fix alone broke the build of {broke} example{'s' * (broke != 1)}"
         else:
             out[rule_id] = (
-                f"{entry['saved'] / 1e6:.2f} MB ({entry.get('saved_uncompressed', 0) / 1e6:.2f} MB "
+                f"{_bytes(entry['saved'])} ({_bytes(entry.get('saved_uncompressed', 0))} "
                 f"uncompressed) on {count} example{'s' * (count != 1)}"
             )
     return out
+
+
+def _bytes(count: int) -> str:
+    """``18.76 MB``, ``5.6 kB``, ``-205 B``: decimal units, as the size reports write them."""
+    if abs(count) >= 1_000_000:
+        return f"{count / 1e6:.2f} MB"
+    if abs(count) >= 1000:
+        return f"{count / 1e3:.1f} kB"
+    return f"{count} B"
 
 
 def _md_cell(text: str) -> str:
