@@ -19,6 +19,13 @@ HEADs alone, each timed with the same number of workers. The total the accountin
 is checked against the blob data files in the bucket (a fresh registry has no untagged
 leftovers, so they must be equal to the byte).
 
+Measured (2 CPUs shared with other work, load average 7-10; 200 x 20 over 3 bases, 12,006
+blobs, 25.1 MB, equal to the bucket's blob bytes): first run 72.7 s (4,000 GETs by tag and
+4,000 configs; 133 s before tags never seen were read with one GET instead of a HEAD and a
+GET), second run 25.2 s median of 21.9/32.3/25.2 s (200 tag lists and 4,000 HEADs, nothing
+else). Alone, the 200 tag lists take 0.43 s and the 4,000 HEADs 18.6 s: a second run's time
+is the HEADs', which stay because a tag is the one thing that may have moved.
+
 Exit status: 0 measured and the total matched, 1 the total did not match, 2 the registry
 could not be started (docker-registry or weed missing).
 """
@@ -30,6 +37,7 @@ import io
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -181,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fill-workers", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3, help="second runs (the median is shown)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--keep", action="store_true", help="keep the registry's data directory")
     args = parser.parse_args(argv)
     sizes = tuple(int(x) for x in args.base_sizes.split(","))
 
@@ -212,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
         stored = stored_blobs(registry.s3_client(), registry.bucket, registry.root_directory)
     finally:
         down(registry.data_dir)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
 
     matched = first["total_bytes"] == stored.total == second["total_bytes"]
     results = {
