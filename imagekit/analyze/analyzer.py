@@ -10,13 +10,15 @@ base (a base layer's copy hidden by a base layer) and findings in base layers ar
 out, so the totals show what the layers on top added. A base copy that a later layer
 overwrites or deletes *is* counted: that later layer made the image carry dead bytes.
 ``content_bytes`` is then what the later layers wrote plus the base bytes they hid, and
-efficiency is ``(content_bytes - wasted_bytes) / content_bytes`` over that.
+efficiency is ``(content_bytes - wasted_bytes) / content_bytes`` over that. Every wasted
+byte counted is in an IK102 or IK103 finding (:mod:`imagekit.analyze.wastefindings`).
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import defaultdict
+from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -32,6 +34,7 @@ from imagekit.analyze.report import (
 )
 from imagekit.analyze.tarstream import FILE, TarStream
 from imagekit.analyze.tree import LayerChanges, Tree, Visible
+from imagekit.analyze.wastefindings import waste_findings
 from imagekit.errors import ImageError
 from imagekit.oci.compress import compressor
 
@@ -62,7 +65,9 @@ def analyze(
     ``compute_compressed`` gzips (level 6, as docker and containerd push) the layers the
     source has no compressed size for, in the same pass. ``top`` bounds the lists of
     biggest files, duplicates and wasted copies. Files of at least ``duplicate_min_size``
-    bytes get a content sha256 for duplicate detection (None: no content hashing).
+    bytes get a content sha256 for duplicate detection, smaller ones a CRC-32; with both, a
+    file a later layer stores again unchanged but for its owner or mode is recognised
+    (IK103). None: no content hashing, and every wasted copy is IK102.
     """
     layers = image.layers
     if base < 0 or base > len(layers):
@@ -72,8 +77,9 @@ def analyze(
     uncompressed: list[int] = []
     computed: list[int | None] = []
     hash_content = None
+    checksum_below = 0
     if duplicate_min_size is not None:
-        threshold = duplicate_min_size
+        threshold = checksum_below = duplicate_min_size
 
         def hash_content(path: str, size: int) -> bool:
             return size >= threshold
@@ -88,6 +94,7 @@ def analyze(
                 stream,
                 what,
                 hash_content=hash_content,
+                checksum_below=checksum_below,
                 observe=counter.update if counter is not None else None,
             )
             apply = tree.apply
@@ -184,7 +191,12 @@ def _report(
     regular = [v for v in visible if v.blob is not None]
     files = {"/" + v.path: FileInfo("/" + v.path, v.size, v.layer) for v in regular}
     findings: list[Finding] = scanner.findings() + final_findings(visible, base)
-    findings.sort(key=lambda f: (f.layer, f.rule))
+    findings += waste_findings(tree.waste, base)
+    findings = [
+        replace(f, created_by=reports[f.layer].created_by) if f.layer < len(reports) else f
+        for f in findings
+    ]
+    findings.sort(key=lambda f: (f.layer, f.rule, f.hidden_by or 0))
     biggest = _biggest(regular, top)
     wasted_copies = heapq.nlargest(
         top,

@@ -64,7 +64,9 @@ _PYC = re.compile(r"^(?:(.*)/)?__pycache__/([^/.]+)\.[^/]*\.pyc$")
 ELF = b"\x7fELF"
 
 
-class _Group:
+class PathGroup:
+    """Paths of one finding: their bytes, their count and the largest few."""
+
     __slots__ = ("bytes", "count", "largest", "roots")
 
     def __init__(self) -> None:
@@ -93,7 +95,7 @@ class CacheScanner:
 
     def __init__(self, base: int = 0) -> None:
         self._base = base
-        self._groups: dict[tuple[int, str], _Group] = {}
+        self._groups: dict[tuple[int, str], PathGroup] = {}
 
     def observe(self, layer: int, path: str, size: int) -> None:
         if layer < self._base or not size:
@@ -108,7 +110,7 @@ class CacheScanner:
         key = (layer, rule)
         group = self._groups.get(key)
         if group is None:
-            group = self._groups[key] = _Group()
+            group = self._groups[key] = PathGroup()
         group.add(path, size, "/" + prefix)
 
     def findings(self) -> list[Finding]:
@@ -116,17 +118,20 @@ class CacheScanner:
         for (layer, rule_id), group in sorted(self._groups.items()):
             where = ", ".join(group.roots)
             out.append(
-                _finding(
+                rule_finding(
                     rule_id,
                     layer,
                     group,
-                    f"{_files(group.count)} ({group.bytes} bytes) left in {where}",
+                    f"{count_of(group.count)} ({group.bytes} bytes) left in {where}",
                 )
             )
         return out
 
 
-def _finding(rule_id: str, layer: int, group: _Group, message: str) -> Finding:
+def rule_finding(
+    rule_id: str, layer: int, group: PathGroup, message: str, hidden_by: int | None = None
+) -> Finding:
+    """A finding of the catalogue rule ``rule_id`` about ``group``'s paths in ``layer``."""
     rule = load_rule(rule_id)
     return Finding(
         rule=rule.id,
@@ -137,6 +142,7 @@ def _finding(rule_id: str, layer: int, group: _Group, message: str) -> Finding:
         count=group.count,
         bytes=group.bytes,
         message=message,
+        hidden_by=hidden_by,
     )
 
 
@@ -170,27 +176,27 @@ def final_findings(visible: Iterable[Visible], base: int = 0) -> list[Finding]:
         ):
             executables.append(item)
     out: list[Finding] = []
-    by_layer: dict[int, _Group] = {}
+    by_layer: dict[int, PathGroup] = {}
     for source, path, item in pyc:
         if source not in paths and item.size:
-            by_layer.setdefault(item.layer, _Group()).add(path, item.size)
+            by_layer.setdefault(item.layer, PathGroup()).add(path, item.size)
     for layer, group in sorted(by_layer.items()):
         message = (
-            f"{_files(group.count, 'compiled file')} ({group.bytes} bytes) in __pycache__ "
+            f"{count_of(group.count, 'compiled file')} ({group.bytes} bytes) in __pycache__ "
             "directories whose .py sources are not in the image: Python never reads them"
         )
-        out.append(_finding("IK210", layer, group, message))
+        out.append(rule_finding("IK210", layer, group, message))
     if executables and not bundle:
-        group = _Group()
+        group = PathGroup()
         for item in executables:
             group.add(item.path, item.size)
         first = min(item.layer for item in executables)
         message = (
-            f"{_files(group.count, 'executable')} such as {group.paths()[0]} and no CA bundle "
+            f"{count_of(group.count, 'executable')} such as {group.paths()[0]} and no CA bundle "
             f"(looked for /{CA_BUNDLES[0]} and the usual alternatives): TLS connections will "
             "fail to verify certificates"
         )
-        out.append(_finding("IK301", first, group, message))
+        out.append(rule_finding("IK301", first, group, message))
     return out
 
 
@@ -199,5 +205,6 @@ def _is_library(path: str) -> bool:
     return name.endswith(".so") or ".so." in name
 
 
-def _files(count: int, noun: str = "file") -> str:
+def count_of(count: int, noun: str = "file") -> str:
+    """``1 file``, ``3 files``."""
     return f"{count} {noun}" + ("" if count == 1 else "s")

@@ -76,18 +76,24 @@ class LayerReport:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """A cache or leftover in a shipped layer, or an image-level problem, by catalogue rule."""
+    """A cache, leftover or wasted copy in a shipped layer, or an image-level problem, by
+    catalogue rule."""
 
     rule: str
     name: str
     severity: str
     layer: int
+    """The layer that wrote the bytes."""
     paths: tuple[str, ...]
     """A few of the paths (the largest first)."""
     count: int
     """How many paths in all."""
     bytes: int
     message: str
+    hidden_by: int | None = None
+    """For wasted copies (IK102, IK103): the layer that deleted, overwrote or rewrote them."""
+    created_by: str = ""
+    """The history entry of ``layer`` (the instruction that wrote the bytes)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +101,8 @@ class Finding:
             "name": self.name,
             "severity": self.severity,
             "layer": self.layer,
+            "created_by": self.created_by,
+            "hidden_by": self.hidden_by,
             "paths": list(self.paths),
             "count": self.count,
             "bytes": self.bytes,

@@ -17,6 +17,7 @@ asked, the sha256 of its content are kept. Anything malformed or unsafe (absolut
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections.abc import Callable, Iterator
 from typing import BinaryIO, NamedTuple
 
@@ -75,6 +76,20 @@ class Entry(NamedTuple):
     digest: str | None = None
     """sha256 hex of the content, when the caller asked for it."""
     sparse: bool = False
+    crc: int | None = None
+    """CRC-32 of the content, for files under the reader's ``checksum_below`` not hashed."""
+
+
+class _Crc:
+    """A running CRC-32, fed like a hash object."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def update(self, data: bytes) -> None:
+        self.value = zlib.crc32(data, self.value)
 
 
 def normalise(name: str, what: str, field: str = "path") -> str:
@@ -118,8 +133,10 @@ class TarStream:
     """Iterate the entries of the tar in ``stream``; hash and count every byte read.
 
     ``what`` names the layer in errors. ``hash_content(path, size)`` says for which
-    regular files to compute a content sha256 (default: none). ``observe`` sees every
-    chunk read from the stream (to compress it as a push would, for example).
+    regular files to compute a content sha256 (default: none); the other regular files
+    smaller than ``checksum_below`` bytes get a CRC-32 (cheap on small files, where a
+    sha256 costs more in set-up than in hashing). ``observe`` sees every chunk read from
+    the stream (to compress it as a push would, for example).
     """
 
     def __init__(
@@ -128,12 +145,14 @@ class TarStream:
         what: str,
         *,
         hash_content: Callable[[str, int], bool] | None = None,
+        checksum_below: int = 0,
         observe: Callable[[bytes], object] | None = None,
         chunk: int = CHUNK,
     ) -> None:
         self._stream = stream
         self._what = what
         self._hash_content = hash_content
+        self._checksum_below = checksum_below
         self._observe = observe
         self._chunk_size = chunk
         self._hash = hashlib.sha256()
@@ -316,14 +335,20 @@ class TarStream:
                 self._skip(size)
                 yield Entry(path, kind, mode & 0o7777, uid, gid, real, "", mtime, sparse=True)
                 continue
+            crc: int | None = None
+            digest: str | None = None
             if self._hash_content is not None and self._hash_content(path, size):
                 content = hashlib.sha256()
                 head = self._skip(size, content.update)
-                digest: str | None = content.hexdigest()
+                digest = content.hexdigest()
+            elif size < self._checksum_below:
+                checksum = _Crc()
+                head = self._skip(size, checksum.update)
+                crc = checksum.value
             else:
                 head = self._skip(size)
-                digest = None
-            yield Entry(path, kind, mode & 0o7777, uid, gid, size, "", mtime, head, digest)
+            mode &= 0o7777
+            yield Entry(path, kind, mode, uid, gid, size, "", mtime, head, digest, False, crc)
 
     def _long(self, data: bytes, kind: str) -> str:
         text = data.rstrip(b"\0")

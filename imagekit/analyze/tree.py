@@ -36,16 +36,40 @@ MAX_DEPTH = 512
 
 
 class Blob:
-    """One written copy of file content."""
+    """One written copy of file content, with the metadata a rewrite keeps or changes."""
 
-    __slots__ = ("digest", "head", "layer", "links", "size")
+    __slots__ = ("crc", "digest", "gid", "head", "layer", "links", "mtime", "size", "uid")
 
-    def __init__(self, layer: int, size: int, digest: str | None, head: bytes) -> None:
+    def __init__(
+        self,
+        layer: int,
+        size: int,
+        digest: str | None,
+        head: bytes,
+        *,
+        crc: int | None = None,
+        mtime: int = 0,
+        uid: int = 0,
+        gid: int = 0,
+    ) -> None:
         self.layer = layer
         self.size = size
         self.digest = digest
         self.head = head
+        self.crc = crc
+        self.mtime = mtime
+        self.uid = uid
+        self.gid = gid
         self.links = 0
+
+    def same_content(self, other: Blob) -> bool:
+        """True when both copies are known to hold the same bytes (sha256, else CRC-32 and
+        size; False when a checksum is missing)."""
+        if self.size != other.size:
+            return False
+        if self.digest is not None and other.digest is not None:
+            return self.digest == other.digest
+        return self.crc is not None and self.crc == other.crc
 
 
 class Node:
@@ -64,6 +88,19 @@ class Node:
         return self.blob.size if self.blob is not None else 0
 
 
+#: How a wasted copy was hidden (:attr:`Waste.how`).
+DELETED = "deleted"
+"""By a whiteout or an opaque directory."""
+OVERWRITTEN = "overwritten"
+"""Replaced by another entry at its path (or under a path replaced)."""
+REWRITTEN = "rewritten"
+"""Replaced by a copy with the same content and modification time from a later layer and
+another owner or mode: what ``chown -R`` and ``chmod -R`` do."""
+UNCHANGED = "unchanged"
+"""Replaced by an identical copy from a later layer (content, modification time, owner and
+mode): a second COPY of the same file, or a ``chown``/``chmod`` that changed nothing."""
+
+
 class Waste(NamedTuple):
     """A copy no longer visible: ``size`` bytes written by ``layer``, hidden by ``hidden_by``."""
 
@@ -71,6 +108,8 @@ class Waste(NamedTuple):
     size: int
     layer: int
     hidden_by: int
+    how: str = OVERWRITTEN
+    """:data:`DELETED`, :data:`OVERWRITTEN`, :data:`REWRITTEN` or :data:`UNCHANGED`."""
 
 
 class LayerChanges:
@@ -154,7 +193,16 @@ class Tree:
             return
         node = Node(entry.type, layer, entry.mode, entry.linkname)
         if entry.type == FILE:
-            blob = Blob(layer, entry.size, entry.digest, entry.head)
+            blob = Blob(
+                layer,
+                entry.size,
+                entry.digest,
+                entry.head,
+                crc=entry.crc,
+                mtime=entry.mtime,
+                uid=entry.uid,
+                gid=entry.gid,
+            )
             node.blob = blob
             changes.content_bytes += entry.size
             self.content_bytes += entry.size
@@ -163,7 +211,7 @@ class Tree:
         if node.blob is not None:
             node.blob.links += 1
         if old is not None:
-            self._replace(old, path, changes)
+            self._replace(old, path, changes, _how(old, node, layer))
         parent.children[name] = node
         if changes.written is not None:
             changes.written[path] = (entry.type, entry.size)
@@ -211,7 +259,7 @@ class Tree:
             raise ImageError(f"{self._what}: hardlink {path!r} points to directory {target!r}")
         return node.blob
 
-    def _replace(self, old: Node, path: str, changes: LayerChanges) -> None:
+    def _replace(self, old: Node, path: str, changes: LayerChanges, how: str = OVERWRITTEN) -> None:
         """``old`` at ``path`` is replaced by a new entry of the current layer."""
         if old.kind == DIR:
             assert old.children is not None
@@ -220,14 +268,16 @@ class Tree:
                 if child.kind == DIR:
                     changes.gone_dirs.add(f"{path}/{name}")
         else:
-            self._release(old, path, removed=None)
+            self._release(old, path, removed=None, how=how)
 
-    def _release(self, node: Node, path: str, *, removed: set[str] | None) -> None:
+    def _release(
+        self, node: Node, path: str, *, removed: set[str] | None, how: str = OVERWRITTEN
+    ) -> None:
         """``node`` (and its subtree) leaves the visible tree, hidden by the current layer."""
         if node.kind == DIR:
             assert node.children is not None
             for name, child in node.children.items():
-                self._release(child, f"{path}/{name}", removed=removed)
+                self._release(child, f"{path}/{name}", removed=removed, how=how)
                 if removed is not None and child.kind == DIR:
                     self.layers[self._layer].gone_dirs.add(f"{path}/{name}")
             return
@@ -239,7 +289,7 @@ class Tree:
         blob.links -= 1
         if blob.links == 0 and blob.size:
             self.wasted_bytes += blob.size
-            self.waste.append(Waste(path, blob.size, blob.layer, self._layer))
+            self.waste.append(Waste(path, blob.size, blob.layer, self._layer, how))
 
     def _whiteout(self, parent_path: str, name: str) -> None:
         if name == OPAQUE:
@@ -279,7 +329,7 @@ class Tree:
             return False
         if node.layer >= layer:
             return True
-        self._release(node, path, removed=self.layers[layer].removed)
+        self._release(node, path, removed=self.layers[layer].removed, how=DELETED)
         return False
 
     # -- results ---------------------------------------------------------------------------
@@ -313,3 +363,17 @@ class Tree:
                 return None
             node = child
         return node
+
+
+def _how(old: Node, new: Node, layer: int) -> str:
+    """How ``new`` (an entry of ``layer``) hides ``old``'s copy: :data:`REWRITTEN` when it
+    stores the copy of an earlier layer again with the same content and modification time
+    but another owner or mode, :data:`UNCHANGED` when nothing differs, else
+    :data:`OVERWRITTEN`."""
+    before, after = old.blob, new.blob
+    if before is None or after is None or new.kind != FILE or old.kind not in (FILE, HARDLINK):
+        return OVERWRITTEN
+    if before.layer >= layer or before.mtime != after.mtime or not before.same_content(after):
+        return OVERWRITTEN
+    same_owner = (before.uid, before.gid) == (after.uid, after.gid)
+    return UNCHANGED if same_owner and old.mode == new.mode else REWRITTEN

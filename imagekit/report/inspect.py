@@ -127,7 +127,11 @@ class _Report:
             return self.heading("Findings") + " none" if not self.markdown else ""
         rows = [self._finding_row(f) for f in found]
         headers = ("rule", "name", "layer", "bytes", "paths")
-        return self.heading("Findings") + "\n" + table(rows, headers, self.markdown, "llrrl")
+        out = self.heading("Findings") + "\n" + table(rows, headers, self.markdown, "llrrl")
+        if any(f.hidden_by is not None for f in found):
+            note = "layer A → B: written by layer A, deleted, overwritten or rewritten by layer B"
+            out += "\n\n" + self.text(note)
+        return out
 
     def _finding_row(self, finding: Finding) -> tuple[str, ...]:
         shown = finding.paths[:SHOWN_PATHS]
@@ -136,7 +140,10 @@ class _Report:
         if more > 0:
             paths += f" (+{more} more)"
         size = human_size(finding.bytes) if finding.bytes else "-"
-        return (finding.rule, finding.name, str(finding.layer), size, paths or "-")
+        layer = str(finding.layer)
+        if finding.hidden_by is not None:
+            layer += f" → {finding.hidden_by}"  # the bytes of one layer hidden by another
+        return (finding.rule, finding.name, layer, size, paths or "-")
 
     def wasted(self) -> str:
         copies = self.analysis.wasted

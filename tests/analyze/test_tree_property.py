@@ -3,9 +3,11 @@
 The model keeps a flat ``path -> record`` dict and applies each layer's whiteouts (and
 opaque markers) first, deleting by path prefix what lower layers wrote, then its entries
 in path order. The
-generated tars list entries in that same order. Two cases are left out of generation
-because the model does not try to mirror them: a path written twice in one layer, and a
-non-directory written at (or above) a directory the same layer marks opaque.
+generated tars list entries in that same order. Three cases are left out of generation
+because the model does not try to mirror them: a path written twice in one layer, a
+non-directory written at (or above) a directory the same layer marks opaque, and a
+whiteout of (or above) such a directory (no real layer both keeps a directory and deletes
+it).
 """
 
 from __future__ import annotations
@@ -44,8 +46,16 @@ OPS = st.one_of(
 
 def layer_ops(ops: list[Op]) -> list[Op]:
     """Whiteouts first (as generated), then unique entries in path order."""
-    marks = [op for op in ops if op.kind in ("whiteout", "opaque")]
-    opaque_dirs = [op.path for op in marks if op.kind == "opaque"]
+    opaque_dirs = [op.path for op in ops if op.kind == "opaque"]
+    marks = [
+        op
+        for op in ops
+        if op.kind == "opaque"
+        or (
+            op.kind == "whiteout"
+            and not any(d == op.path or d.startswith(op.path + "/") for d in opaque_dirs)
+        )
+    ]
     entries: dict[str, Op] = {}
     for op in ops:
         if op.kind in ("whiteout", "opaque") or op.path in entries:
@@ -188,6 +198,9 @@ def test_analyser_matches_the_model(raw: list[list[Op]]) -> None:
     assert got_waste == expected.waste
     total_waste = sum(size for size, _, _ in expected.waste)
     assert result.wasted_bytes == total_waste
+    # Every wasted byte is named by an IK102 or IK103 finding.
+    named = sum(f.bytes for f in result.findings if f.rule in ("IK102", "IK103"))
+    assert named == total_waste
     assert result.content_bytes == sum(op.size for ops in layers for op in ops if op.kind == "file")
     assert result.visible_bytes == sum(v[2] for v in expected.visible.values())
     assert [(x.files_added, x.files_changed, x.files_removed) for x in result.layers] == (

@@ -52,9 +52,15 @@ def test_inspect_json_has_the_documented_keys_with_exact_bytes() -> None:
     assert layer["wasted_bytes"] == 30_000 + 5_004  # the deleted .deb and the replaced curl
     assert "files" not in layer
     assert "gate" not in data
-    finding = data["findings"][0]
-    assert {"rule", "layer", "paths", "bytes", "message"} <= set(finding)
+    waste, finding = data["findings"][:2]
+    assert {"rule", "layer", "paths", "bytes", "message", "hidden_by", "created_by"} <= set(finding)
     assert (finding["rule"], finding["layer"], finding["bytes"]) == ("IK201", 1, 70_000)
+    assert finding["hidden_by"] is None
+    assert finding["created_by"] == data["layers"][1]["created_by"]
+    # The wasted bytes are named too: written by layer 1, hidden by layer 2.
+    assert (waste["rule"], waste["layer"], waste["hidden_by"]) == ("IK102", 1, 2)
+    assert waste["bytes"] == data["wasted_bytes"] == 35_004
+    assert waste["created_by"] == data["layers"][1]["created_by"]
 
 
 def test_inspect_json_with_files_lists_each_layers_changes() -> None:
