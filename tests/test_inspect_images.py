@@ -128,9 +128,23 @@ def test_gate_on_a_built_image(sources: dict[str, str]) -> None:
     assert result.exit_code == 1
     assert result.stderr == (
         f"imagekit: error[policy-failure]: wasted 300 kB ({BIG} bytes) is over "
-        f"--max-wasted-bytes 100 kB (100000 bytes) by 200 kB ({BIG - 100_000} bytes)\n"
+        f"--max-wasted-bytes 100 kB (100000 bytes) by 200 kB ({BIG - 100_000} bytes); "
+        "from IK102 cleanup-in-later-layer (300 kB, layer 1 → 2)\n"
     )
     assert "/opt/app/bundle.bin" in result.stdout
+
+
+@pytest.mark.parametrize("kind", ["docker-daemon", "docker-archive", "oci", "docker"])
+def test_waste_is_an_ik102_finding_from_every_source(sources: dict[str, str], kind: str) -> None:
+    data = inspect_json(sources[kind])
+    [waste] = [f for f in data["findings"] if f["rule"] == "IK102"]
+    assert (waste["layer"], waste["hidden_by"], waste["bytes"]) == (1, 2, BIG)
+    assert waste["bytes"] == data["wasted_bytes"]
+    assert waste["paths"] == ["/opt/app/bundle.bin"]
+    assert "head -c" in waste["created_by"]
+    assert "deleted by layer 2" in waste["message"]
+    assert waste["severity"] == "warning"
+    assert not [f for f in data["findings"] if f["rule"] == "IK103"]
 
 
 def test_base_image_by_name(sources: dict[str, str]) -> None:
@@ -205,3 +219,47 @@ def test_missing_engine_image_exit_2(engine: Any) -> None:
         "imagekit: error[bad-image]: docker-daemon:imagekit-test/no-such-image:1: no such "
         "image in the docker engine (hint: build or pull it first, or name another source)"
     ]
+
+
+CHOWN_DOCKERFILE = """\
+FROM busybox
+RUN echo "app:x:1000:1000::/srv/app:/bin/sh" >> /etc/passwd
+COPY app/ /srv/app/
+RUN chown -R 1000:1000 /srv/app && chmod 0600 /srv/app/config.txt
+RUN rm /srv/app/junk.bin
+COPY app/config.txt /etc/app.conf
+COPY app/config.txt /etc/app.conf
+"""
+
+
+def test_chown_of_copied_files_is_ik103(engine: Any, tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "data.bin").write_bytes(bytes(range(256)) * 800)  # 204800 bytes
+    (tmp_path / "app" / "config.txt").write_text("port = 8080\n", encoding="utf-8")
+    (tmp_path / "app" / "junk.bin").write_bytes(b"j" * 5000)
+    build(engine, tmp_path, CHOWN_DOCKERFILE, "imagekit-test/inspect-chown:1")
+    data = inspect_json("imagekit-test/inspect-chown:1", "--base", "busybox:latest")
+    found = {(f["rule"], f["layer"], f["hidden_by"]): f for f in data["findings"]}
+    # The chown stores the copied files again, unchanged but for their owner (and a mode).
+    ik103 = found[("IK103", 2, 3)]
+    assert ik103["bytes"] == 204_800 + 12 + 5000
+    assert set(ik103["paths"]) == {"/srv/app/data.bin", "/srv/app/config.txt", "/srv/app/junk.bin"}
+    assert "COPY" in ik103["created_by"]
+    assert "only their owner or mode changed" in ik103["message"]
+    # The chowned junk.bin deleted a layer later is IK102: written by 3, deleted by 4.
+    ik102 = found[("IK102", 3, 4)]
+    assert (ik102["bytes"], ik102["paths"]) == (5000, ["/srv/app/junk.bin"])
+    # The same file copied twice is stored again unchanged, owner and mode too: IK102.
+    again = found[("IK102", 5, 6)]
+    assert (again["bytes"], again["paths"]) == (12, ["/etc/app.conf"])
+    assert "stored again unchanged by layer 6" in again["message"]
+    assert ("IK103", 5, 6) not in found
+    waste = sum(f["bytes"] for f in data["findings"] if f["rule"] in ("IK102", "IK103"))
+    assert waste == data["wasted_bytes"]
+    # The table names both; the gate counts them.
+    table = inspect("--isolated", "imagekit-test/inspect-chown:1", "--max-wasted-bytes", "1kB")
+    assert table.exit_code == 1
+    assert "IK103   recursive-chown-after-copy" in table.stdout
+    assert "from IK103 recursive-chown-after-copy (210 kB, layer 2 → 3)" in table.stderr
+    # Without --base the busybox layer is judged too, and nothing of it is wasted.
+    assert inspect_json("imagekit-test/inspect-chown:1")["wasted_bytes"] == data["wasted_bytes"]

@@ -3,14 +3,16 @@
 A limit is crossed when the image's value is strictly above a maximum or strictly below a
 minimum. The size limit applies to the compressed size where the analysis has one (a
 registry or an OCI layout, or ``--compute-compressed``), else to the uncompressed size,
-and the message says which.
+and the message says which. The waste limits (wasted bytes, wasted percent, efficiency)
+name the IK102 and IK103 findings the wasted bytes are made of, the largest first, so a
+failed gate says which layers to fix.
 """
 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from imagekit.analyze.report import Analysis
+from imagekit.analyze.report import Analysis, Finding
 from imagekit.report.sizes import human_size
 
 
@@ -38,6 +40,12 @@ class Limits(NamedTuple):
         return any(limit is not None for limit in self)
 
 
+#: Rules whose findings make up the wasted bytes.
+WASTE_RULES = ("IK102", "IK103")
+#: Findings a waste message names; the rest are counted.
+NAMED_FINDINGS = 3
+
+
 class Crossing(NamedTuple):
     """A limit the image crossed, with the actual value and by how much."""
 
@@ -47,15 +55,44 @@ class Crossing(NamedTuple):
     actual: float
     excess: float
     message: str
+    findings: tuple[Finding, ...] = ()
+    """For the waste limits: the IK102 and IK103 findings of the wasted bytes, largest first."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "limit": self.key,
             "max" if self.key.startswith("max") else "min": self.limit,
             "actual": self.actual,
             "by": self.excess,
             "message": self.message,
         }
+        if self.key != "max-size":
+            out["findings"] = [
+                {"rule": f.rule, "layer": f.layer, "hidden_by": f.hidden_by, "bytes": f.bytes}
+                for f in self.findings
+            ]
+        return out
+
+
+def waste_findings(analysis: Analysis) -> tuple[Finding, ...]:
+    """The findings the analysis's wasted bytes are made of, largest first."""
+    found = [f for f in analysis.findings if f.rule in WASTE_RULES]
+    return tuple(sorted(found, key=lambda f: (-f.bytes, f.layer, f.rule)))
+
+
+def _named(findings: tuple[Finding, ...]) -> str:
+    """``; from IK102 cleanup-in-later-layer (3.00 MB, layer 1 → 2)`` ('' for none)."""
+    if not findings:
+        return ""
+    shown = [
+        f"{f.rule} {f.name} ({human_size(f.bytes)}, layer {f.layer} → {f.hidden_by})"
+        for f in findings[:NAMED_FINDINGS]
+    ]
+    more = len(findings) - NAMED_FINDINGS
+    if more > 0:
+        shown.append(f"{more} more finding{'s' * (more != 1)}")
+    listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    return f"; from {listed}"
 
 
 def _bytes(size: float) -> str:
@@ -82,6 +119,8 @@ def check(analysis: Analysis, limits: Limits) -> tuple[Crossing, ...]:
                     f"{_bytes(limit.value)}{limit.where()} by {_bytes(size - limit.value)}",
                 )
             )
+    waste = waste_findings(analysis)
+    named = _named(waste)
     if limits.max_wasted_bytes is not None:
         limit = limits.max_wasted_bytes
         wasted = analysis.wasted_bytes
@@ -93,7 +132,9 @@ def check(analysis: Analysis, limits: Limits) -> tuple[Crossing, ...]:
                     wasted,
                     wasted - limit.value,
                     f"wasted {_bytes(wasted)} is over {limit.name('max-wasted-bytes')} "
-                    f"{_bytes(limit.value)}{limit.where()} by {_bytes(wasted - limit.value)}",
+                    f"{_bytes(limit.value)}{limit.where()} by {_bytes(wasted - limit.value)}"
+                    f"{named}",
+                    waste,
                 )
             )
     if limits.max_wasted_percent is not None:
@@ -108,7 +149,8 @@ def check(analysis: Analysis, limits: Limits) -> tuple[Crossing, ...]:
                     share - limit.value,
                     f"wasted {share:.2f}% of the content bytes written is over "
                     f"{limit.name('max-wasted-percent')} {limit.value:g}%{limit.where()} by "
-                    f"{share - limit.value:.2f} percentage points",
+                    f"{share - limit.value:.2f} percentage points{named}",
+                    waste,
                 )
             )
     if limits.min_efficiency is not None:
@@ -122,7 +164,8 @@ def check(analysis: Analysis, limits: Limits) -> tuple[Crossing, ...]:
                     efficiency,
                     limit.value - efficiency,
                     f"efficiency {efficiency:.4f} is under {limit.name('min-efficiency')} "
-                    f"{limit.value:g}{limit.where()} by {limit.value - efficiency:.4f}",
+                    f"{limit.value:g}{limit.where()} by {limit.value - efficiency:.4f}{named}",
+                    waste,
                 )
             )
     return tuple(out)

@@ -6,6 +6,9 @@ from imagekit.analyze import analyze
 from imagekit.report.gate import Limit, Limits, check
 from tests.report.examples import example_analysis, example_image
 
+#: How the waste messages name the example image's one waste finding.
+WASTE = "; from IK102 cleanup-in-later-layer (35.0 kB, layer 1 → 2)"
+
 
 def test_no_limits_nothing_crossed() -> None:
     assert check(example_analysis(), Limits()) == ()
@@ -51,9 +54,11 @@ def test_every_limit_crossed_with_exact_messages() -> None:
     assert by_key["max-wasted-percent"].message == (
         f"wasted {share:.2f}% of the content bytes written is over inspect.max-wasted-percent "
         f"10% (set in /repo/.imagekit.yaml:3) by {share - 10:.2f} percentage points"
+        f"{WASTE}"
     )
     assert by_key["min-efficiency"].message == (
         f"efficiency {efficiency:.4f} is under --min-efficiency 0.9 by {0.9 - efficiency:.4f}"
+        f"{WASTE}"
     )
 
 
@@ -61,7 +66,7 @@ def test_wasted_bytes_message() -> None:
     crossed = check(example_analysis(), Limits(max_wasted_bytes=Limit(5_000, "--max-wasted-bytes")))
     assert [c.message for c in crossed] == [
         "wasted 35.0 kB (35004 bytes) is over --max-wasted-bytes 5.00 kB (5000 bytes) "
-        "by 30.0 kB (30004 bytes)"
+        "by 30.0 kB (30004 bytes)" + WASTE
     ]
 
 
