@@ -5,6 +5,7 @@ from __future__ import annotations
 from imagekit.analyze import analyze
 from imagekit.report.gate import Limit, Limits, check
 from tests.report.examples import example_analysis, example_image
+from tests.support.images import file, image, whiteout
 
 #: How the waste messages name the example image's one waste finding.
 WASTE = "; from IK102 cleanup-in-later-layer (35.0 kB, layer 1 → 2)"
@@ -78,4 +79,30 @@ def test_size_limit_falls_back_to_uncompressed_and_says_so() -> None:
     assert crossed[0].actual == analysis.total_uncompressed_size
     assert "bytes, uncompressed: no compressed sizes known) is over --max-size" in (
         crossed[0].message
+    )
+
+
+def test_waste_crossings_list_their_findings_largest_first() -> None:
+    layers = (
+        [file("a", 100), file("b", 300), file("c", 50), file("d", 20), file("e", 10)],
+        [whiteout("a")],
+        [whiteout("b")],
+        [whiteout("c")],
+        [whiteout("d"), whiteout("e")],
+    )
+    analysis = analyze(image(*layers))  # type: ignore[arg-type]
+    limits = Limits(
+        max_size=Limit(1, "--max-size"), max_wasted_bytes=Limit(1, "--max-wasted-bytes")
+    )
+    size, wasted = check(analysis, limits)
+    assert "findings" not in size.to_dict()
+    assert [(f["layer"], f["hidden_by"], f["bytes"]) for f in wasted.to_dict()["findings"]] == [
+        (0, 2, 300),
+        (0, 1, 100),
+        (0, 3, 50),
+        (0, 4, 30),
+    ]
+    assert wasted.message.endswith(
+        "; from IK102 cleanup-in-later-layer (300 B, layer 0 → 2), IK102 cleanup-in-later-layer "
+        "(100 B, layer 0 → 1), IK102 cleanup-in-later-layer (50 B, layer 0 → 3) and 1 more finding"
     )
