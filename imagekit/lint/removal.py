@@ -48,7 +48,10 @@ def remove_command(ctx: Context, run: Instruction, command: Command) -> tuple[Ed
     after = outer[index + 1].start if index + 1 < len(outer) else len(text)
     gap_after = text[target.end : after]
     if len(outer) == 1:
-        return (_delete_instruction(ctx, run),) if not gap_after.strip() else ()
+        if gap_after.strip():
+            return ()
+        whole = _delete_instruction(ctx, run)
+        return () if _drops_comment(ctx.dockerfile.text, whole) else (whole,)
     if index == 0:
         if not _JOIN.fullmatch(gap_after):
             return ()
@@ -67,7 +70,16 @@ def remove_command(ctx: Context, run: Instruction, command: Command) -> tuple[Ed
     remaining = ctx.shell.parse_text(text[: cut[0]] + text[cut[1] :]).commands
     if signature(remaining) != signature([c for c in parsed if c is not target]):
         return ()
+    if _drops_comment(ctx.dockerfile.text, edit):
+        return ()
     return (edit,)
+
+
+def _drops_comment(text: str, edit: Edit) -> bool:
+    """Whether ``edit`` would delete a comment line inside a continuation (fixes keep
+    comments: no edit is made then)."""
+    lines = text[edit.start : edit.end].split("\n")[1:]
+    return any(line.lstrip().startswith("#") for line in lines)
 
 
 def _delete_instruction(ctx: Context, instruction: Instruction) -> Edit:

@@ -92,8 +92,9 @@ CASES = [
     ),
     (
         "IK201",
-        "FROM debian\nRUN sudo apt-get update\n",
-        "FROM debian\nRUN sudo apt-get update && sudo rm -rf /var/lib/apt/lists/*\n",
+        "FROM debian\nRUN sudo apt-get update && sudo apt-get install -y curl\n",
+        "FROM debian\nRUN sudo apt-get update && sudo apt-get install -y curl"
+        " && sudo rm -rf /var/lib/apt/lists/*\n",
     ),
     (  # the escape directive's backtick continues lines
         "IK201",
@@ -103,13 +104,14 @@ CASES = [
     ),
     (
         "IK201",
-        "FROM debian\nRUN if true; then apt-get update; fi\n",
-        "FROM debian\nRUN if true; then apt-get update; fi && rm -rf /var/lib/apt/lists/*\n",
+        "FROM debian\nRUN if true; then apt-get update; apt-get install -y curl; fi\n",
+        "FROM debian\nRUN if true; then apt-get update; apt-get install -y curl; fi"
+        " && rm -rf /var/lib/apt/lists/*\n",
     ),
     (  # before a final `;`: `; rm` would hide a failure
         "IK201",
-        "FROM debian\nRUN set -x; apt-get update ;  \n",
-        "FROM debian\nRUN set -x; apt-get update && rm -rf /var/lib/apt/lists/* ;  \n",
+        "FROM debian\nRUN set -x; apt-get install -y curl ;  \n",
+        "FROM debian\nRUN set -x; apt-get install -y curl && rm -rf /var/lib/apt/lists/* ;  \n",
     ),
     (
         "IK203",
@@ -227,12 +229,23 @@ def test_fixed_text_is_clean_and_parses(linter: Linter, rule: str, before: str, 
 
 # No fix where one cannot be written honestly ------------------------------------------
 
+#: An apt install that no other fixable rule rewrites.
+_SLIM = "--no-install-recommends ca-certificates"
+
 NO_FIX = [
-    ("IK201", 'FROM debian\nRUN ["apt-get", "update"]\n'),  # exec form
-    ("IK201", "FROM debian\nRUN apt-get update # refresh\n"),  # a shell comment ends it
-    ("IK201", "FROM debian\nRUN apt-get update; ;\n"),
-    ("IK201", "FROM debian\nRUN apt-get update &\n"),
-    ("IK201", "FROM debian\nRUN cat <<EOF > /x && apt-get update\nhello\nEOF\n"),
+    ("IK201", f'FROM debian\nRUN ["apt-get", "install", "-y", "{_SLIM}"]\n'),  # exec form
+    ("IK201", f"FROM debian\nRUN apt-get install -y {_SLIM} # tools\n"),  # a comment ends it
+    ("IK201", f"FROM debian\nRUN apt-get install -y {_SLIM}; ;\n"),
+    ("IK201", f"FROM debian\nRUN apt-get install -y {_SLIM} &\n"),
+    ("IK201", f"FROM debian\nRUN cat <<EOF > /x && apt-get install -y {_SLIM}\nhello\nEOF\n"),
+    # only an update: the lists are there for a later install (merging the RUNs is the fix)
+    ("IK201", "FROM debian\nRUN sudo apt-get update\n"),
+    # taking the chown out of the RUN would drop the comment line inside it
+    (
+        "IK103",
+        "FROM debian\nCOPY src/ /srv/app/\nRUN apt-get update \\\n    # about chown\n"
+        "    && chown -R nobody:nogroup /srv/app\n",
+    ),
     ("IK205", "FROM node\nRUN npm ci --cache /tmp/c\n"),  # the clean would empty ~/.npm
     ("IK205", "FROM node\nRUN YARN_CACHE_FOLDER=/c yarn install\n"),
     ("IK101", "FROM debian\nRUN a\n\nRUN b\n"),  # an empty continuation line is deprecated
@@ -243,6 +256,20 @@ NO_FIX = [
     ("IK101", "FROM debian\nRUN X=1\nRUN echo $X\n"),  # nothing but an assignment
     ("IK102", "FROM debian\nRUN curl -o /tmp/x https://example.com/x\nENV A=1\nRUN rm /tmp/x\n"),
 ]
+
+
+def test_an_update_only_run_keeps_the_lists_a_later_install_needs(linter: Linter) -> None:
+    """Removing the lists after `apt-get update` alone would break the next RUN's install:
+    IK201 offers no fix there; IK101's merge of the two RUNs is what fixes it."""
+    text = f"FROM debian\nRUN apt-get update\nRUN apt-get install -y {_SLIM}\n"
+    update, install = of(linter, text, "IK201")
+    assert (update.line, install.line) == (2, 3)
+    assert update.fix is None and "same RUN as the update" in update.message
+    assert install.fix is not None
+    fixed, _, remaining = fix_text(linter, text, unsafe=True)
+    assert not [f for f in remaining if f.rule == "IK201"]
+    assert "rm -rf /var/lib/apt/lists/*" in fixed
+    assert fixed.index("apt-get install") < fixed.index("rm -rf /var/lib/apt/lists/*")
 
 
 @pytest.mark.parametrize(("rule", "text"), NO_FIX)

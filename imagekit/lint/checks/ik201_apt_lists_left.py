@@ -28,11 +28,23 @@ def check(ctx: Context) -> Iterator[Violation]:
                 continue
             first = apt[0]
             sudo = any("sudo" in c.wrappers for c in apt)
+            # A RUN that only updates the lists is there for a later RUN's install:
+            # removing them here would break that install, so the fix is to merge the
+            # RUNs (IK101's), not a cleanup in this one.
+            only_update = all(apt_action(c) == "update" for c in apt)
+            fix = None
+            if not only_update:
+                fix = cleanup_fix(ctx, run, [f"rm -rf {LISTS}/*"], "remove the apt lists", sudo)
+            advice = (
+                "; install in the same RUN as the update, then remove them"
+                if only_update
+                else f"; end the same RUN with `rm -rf {LISTS}/*` "
+                "(`apt-get clean` alone does not remove them)"
+            )
             yield ctx.on(
                 RULE,
                 first,
-                f"`{first.name} {apt_action(first)}` leaves the package "
-                f"lists in this layer; end the same RUN with `rm -rf {LISTS}/*` "
-                "(`apt-get clean` alone does not remove them)",
-                cleanup_fix(ctx, run, [f"rm -rf {LISTS}/*"], "remove the apt lists", sudo),
+                f"`{first.name} {apt_action(first)}` leaves the package lists in this layer"
+                + advice,
+                fix,
             )
