@@ -23,9 +23,21 @@ from imagekit.report.previous import Before, platform_key
 from imagekit.report.record import LedgerRecord, record_of
 
 
+def _is_image(image: PushedImage) -> bool:
+    """An image to report, not an attestation: no image config, ``unknown/unknown`` in the
+    index or the config, or (buildx's attestations) a config listing no layers of its
+    manifest."""
+    config = image.config
+    if config is None or config.platform.unknown:
+        return False
+    if image.platform is not None and image.platform.unknown:
+        return False
+    return len(config.diff_ids) == len(image.manifest.layers)
+
+
 def _images(result: PushResult) -> list[PushedImage]:
-    """The pushed images that are images (attestations, which have no config, left out)."""
-    return [image for image in result.images if image.config is not None]
+    """The pushed images that are images (attestations left out: :func:`_is_image`)."""
+    return [image for image in result.images if _is_image(image)]
 
 
 def _label(reference: Reference, image: PushedImage, indexed: bool) -> str:

@@ -45,6 +45,20 @@ def _image(arch: str, sizes: list[int]) -> PushedImage:
     return PushedImage(manifest.digest, manifest, config, Platform("linux", arch))
 
 
+def _buildx_attestation() -> PushedImage:
+    """An attestation as buildx writes it: an image config with no diff_ids, one layer."""
+    raw = json.dumps(
+        {"architecture": "unknown", "os": "unknown", "rootfs": {"type": "layers", "diff_ids": []}}
+    ).encode()
+    statement = Descriptor("application/vnd.in-toto+json", Digest.of_bytes(b"statement"), 9)
+    manifest = Manifest(
+        mediatype.OCI_MANIFEST,
+        Descriptor(mediatype.OCI_CONFIG, Digest.of_bytes(raw), len(raw)),
+        (statement,),
+    )
+    return PushedImage(manifest.digest, manifest, parse_config(raw), Platform("unknown", "unknown"))
+
+
 def _blobs(image: PushedImage, repository: str, sent: bool) -> list[BlobResult]:
     descriptors = [image.manifest.config, *image.manifest.layers]
     return [
@@ -144,6 +158,22 @@ def test_a_lone_image_replacing_a_lone_image_of_another_platform_is_still_compar
     old = image_sizes("old", image.manifest, image.config)
     [row] = push_deltas(result, {str(tag_of(ref)): Before((("linux/amd64", old),))})
     assert row.old is old and row.new.reference == f"{HOST}/team/app:1"
+
+
+def test_buildx_attestations_are_no_rows() -> None:
+    result, amd, arm = _index_result(["1"])
+    with_attestation = PushResult(
+        result.references,
+        result.digest,
+        result.media_type,
+        result.manifest,
+        None,
+        (amd, arm, _buildx_attestation()),
+        result.blobs,
+        result.uploaded_bytes,
+    )
+    rows = push_deltas(with_attestation, {})
+    assert [r.new.reference.rsplit(" ", 1)[1] for r in rows] == ["(linux/amd64)", "(linux/arm64)"]
 
 
 def test_ledger_records_follow_the_amd64_image_of_an_index() -> None:
