@@ -291,7 +291,6 @@ class PushSizes:
 
     def read_before(self, client_for: Callable[[str], RegistryClient]) -> None:
         from imagekit.report.previous import read_before
-
         from imagekit.report.pushreport import tag_of
 
         for ref in self.targets:
