@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test demo readme bench bench-inspect services services-down
+.PHONY: venv test demo demo-down readme bench bench-inspect services services-down
 
 venv: $(STAMP)
 
@@ -32,35 +32,20 @@ test: venv services
 	$(BIN)/mypy imagekit
 	$(BIN)/pytest -q
 
-# Lint the examples, show a fix as a diff, then build a small example image on the local
-# engine and inspect it with a waste limit. Findings, fixes and crossed limits (exit 1) are
-# the point of the demo, so only exit codes above 1 fail the target.
-DEMO_IMAGE := imagekit-demo/busybox-cleanup:latest
-
-define DEMO_BUILD
-import sys, docker
-from tests.support.docker import ensure_base_images
-client = docker.from_env()
-ensure_base_images(client)
-client.images.build(path=sys.argv[1], tag=sys.argv[2], network_mode="host", rm=True)
-print(f"built {sys.argv[2]} from {sys.argv[1]}")
-endef
-export DEMO_BUILD
-
+# The main job on the embedded defaults (examples/demo.sh): lint the examples, build the
+# roots, the bases of baseimages/ and the example Go service, push them to the embedded
+# S3-backed registry (`imagekit registry up`, 127.0.0.1:5000), push an example image and
+# its fixed version with the size report, then start the registry browser. What it starts
+# keeps running until `make demo-down`.
 demo: venv services
-	@status=0; $(BIN)/imagekit lint examples/ || status=$$?; \
-	echo "imagekit lint examples/ exited with $$status"; \
-	test $$status -le 1
-	@echo; echo '$$ imagekit lint --diff examples/python-service/Dockerfile'; \
-	status=0; $(BIN)/imagekit lint --diff examples/python-service/Dockerfile || status=$$?; \
-	echo "imagekit lint --diff exited with $$status"; \
-	test $$status -le 1
-	@echo; $(BIN)/python -c "$$DEMO_BUILD" examples/busybox-cleanup $(DEMO_IMAGE)
-	@echo; echo '$$ imagekit inspect --max-wasted-percent 10 $(DEMO_IMAGE)'; \
-	status=0; $(BIN)/imagekit inspect --isolated --max-wasted-percent 10 $(DEMO_IMAGE) \
-		|| status=$$?; \
-	echo "imagekit inspect exited with $$status"; \
-	test $$status -le 1
+	BIN=$(abspath $(BIN)) bash examples/demo.sh
+
+# Stop the demo's registry browser (by its pid, while it is imagekit's) and the embedded
+# registry on its defaults.
+demo-down: venv
+	@if [ -s .demo/ui.pid ] && grep -q 'registry.ui' /proc/$$(cat .demo/ui.pid)/cmdline 2>/dev/null; then \
+		kill $$(cat .demo/ui.pid) && echo "stopped the registry browser"; fi; rm -f .demo/ui.pid
+	-$(BIN)/imagekit registry down
 
 define UPDATE_README
 import pathlib, sys
