@@ -21,7 +21,7 @@ from imagekit.registry.walk import RegistryWalker
 from imagekit.report.usage import usage
 from imagekit.services.maintenance import stored_blobs
 from tests.support import registry as support
-from tests.support.fill import Pushed, dated_image, layer, push
+from tests.support.fill import dated_image, layer, private_registry, push
 
 
 def test_tags_manifests_and_configs_are_read_then_served_from_the_cache(
@@ -181,25 +181,26 @@ def test_a_registry_that_is_down_raises_one_error(tmp_path: Path) -> None:
         walker.snapshot(["some/repository"])
 
 
-def test_the_total_matches_the_blobs_in_the_bucket(
-    registry: str, embedded_registry: Any, tmp_path: Path
-) -> None:
+def test_the_total_matches_the_blobs_in_the_bucket(tmp_path: Path) -> None:
     """Every blob the tags reach is stored once under blobs/sha256/XX/HEX/data with the
-    size its descriptor says; what is stored beyond them are untagged leftovers."""
-    client = RegistryClient(registry)
-    item: Pushed = push(
-        registry, support.repository("walk"), "v1", dated_image(layer(1_000)), tmp_path
-    )
-    snapshot = RegistryWalker(client, tmp_path / "cache", page_size=7).snapshot()
-    names = [r.name for r in snapshot.repositories]
-    # pages of 7 followed to the end (other tests may add repositories meanwhile)
-    assert len(names) > 7 and item.repository in names and len(set(names)) == len(names)
-    assert set(names) <= set(client.repositories())
-    found = usage(snapshot)
-    stored = stored_blobs(
-        embedded_registry.s3_client(), embedded_registry.bucket, embedded_registry.root_directory
-    )
-    assert item.digest in found.blobs and set(item.blobs) <= set(found.blobs)
+    size its descriptor says; what is stored beyond them are untagged leftovers.
+
+    On a registry of its own: the whole registry is walked, and the shared test registry
+    grows with every test run."""
+    with private_registry(tmp_path / "registry") as own:
+        pushed = [
+            push(own.address, f"walk/r{i}", "v1", dated_image(layer(1_000 + i)), tmp_path)
+            for i in range(9)
+        ]
+        client = RegistryClient(own.address)
+        snapshot = RegistryWalker(client, tmp_path / "cache", page_size=7).snapshot()
+        names = [r.name for r in snapshot.repositories]
+        # pages of 7 followed to the end
+        assert sorted(names) == sorted(p.repository for p in pushed) == client.repositories()
+        found = usage(snapshot)
+        stored = stored_blobs(own.s3_client(), own.bucket, own.root_directory)
+    for item in pushed:
+        assert item.digest in found.blobs and set(item.blobs) <= set(found.blobs)
     wrong = {
         str(d): (b.size, stored.sizes.get(str(d)))
         for d, b in found.blobs.items()
