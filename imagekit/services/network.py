@@ -17,7 +17,7 @@ import urllib.request
 from collections.abc import Callable, Iterable
 
 from imagekit.errors import ServiceError, UsageError
-from imagekit.services.processes import Clock, Process, Sleep, is_running, log_tail
+from imagekit.services.processes import Clock, Process, Sleep, cmdline, is_running, log_tail
 
 #: weed listens for gRPC on its HTTP port plus this offset; its embedded worker dials the
 #: admin server there whatever -admin.port.grpc says, so we keep to it for every listener.
@@ -107,6 +107,11 @@ def wait_until(
     deadline = clock() + timeout
     while not ready():
         if not is_running(process):
+            # what runs there may be an interpreter running a script of that name: let
+            # it finish writing its last words before they are read
+            linger = clock() + 2.0
+            while cmdline(process.pid) is not None and clock() < linger:
+                sleep(0.05)
             raise ServiceError(
                 f"{what} (pid {process.pid}) exited before it answered: "
                 f"{_last_words(process, secrets)}",
