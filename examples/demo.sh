@@ -49,11 +49,15 @@ echo "$REGISTRY"
 ik lint examples/
 ik lint --diff examples/python-service/Dockerfile
 
-# 2. Roots, bases and a Go service, all pushed to the embedded registry. The roots are
-# loaded into the engine under the names the examples build FROM.
-ik build root busybox --output docker-daemon:busybox:latest --push "$REGISTRY/roots/busybox:latest"
-ik build root debian --output docker-daemon:debian:bookworm-slim \
-    --push "$REGISTRY/roots/debian:bookworm"
+# 2. Roots, bases and a Go service, all pushed to the embedded registry. Docker Hub is not
+# needed: the roots go into the engine under the names the examples build FROM (busybox,
+# and debian:bookworm-slim as Debian publishes it: minbase, no CA bundle).
+busybox_version="$(busybox 2>&1 | head -n 1 | sed -E 's/^BusyBox v([0-9]+\.[0-9]+).*/\1/')"
+ik build root busybox --output docker-daemon:busybox:latest \
+    --output "docker-daemon:busybox:$busybox_version" --push "$REGISTRY/roots/busybox:latest"
+ik build root debian --variant minbase --no-ca-certificates \
+    --output docker-daemon:debian:bookworm-slim
+ik build root debian --push "$REGISTRY/roots/debian:bookworm"
 ik build root runtime --push "$REGISTRY/roots/runtime:latest"
 ik build base --push "$REGISTRY/bases"
 ik build go examples/go-service --push "$REGISTRY/demo/go-service:latest"
@@ -73,7 +77,6 @@ ik push "$DEMO_IMAGE" "$REGISTRY/demo/busybox-cleanup:latest"
 # The fixed version: the safe fixes, and a pinned base tag (IK402 has no automatic fix).
 rm -rf "$WORK/busybox-cleanup"
 cp -r examples/busybox-cleanup "$WORK/busybox-cleanup"
-busybox_version="$(busybox 2>&1 | head -n 1 | sed -E 's/^BusyBox v([0-9]+\.[0-9]+).*/\1/')"
 sed -i "s/^FROM busybox$/FROM busybox:$busybox_version/" "$WORK/busybox-cleanup/Dockerfile"
 ik lint --fix "$WORK/busybox-cleanup/Dockerfile"
 ik build dockerfile "$WORK/busybox-cleanup" --tag "$DEMO_IMAGE" \
