@@ -6,7 +6,10 @@ why it costs size or time, a bad and a good Dockerfile, how to fix it, and the e
 hadolint codes. ``imagekit explain``, ``imagekit rules``, the README table and the lint
 checks all read it from here. Data tables used by the checks live in ``rules/data/``.
 
-TOML keeps this module on the standard library, so loading the catalogue is cheap.
+TOML keeps this module on the standard library. ``rules/catalog.json`` holds the same
+tables precompiled (:func:`compile_catalog`; ``python -m imagekit.catalog`` writes it, and
+a test fails when it differs from the TOML files), so a lint run reads one JSON file and
+never imports the TOML parser; without it, the TOML files are read.
 """
 
 from __future__ import annotations
@@ -34,6 +37,11 @@ _TEXT_KEYS = ("id", "name", "severity", "category", "summary", "why", "bad", "go
 _KEYS = frozenset((*_TEXT_KEYS, "hadolint", "enabled", "scope"))
 #: Who reports a rule: the Dockerfile linter, the image analyser, or both.
 SCOPES: tuple[str, ...] = ("dockerfile", "image", "both")
+#: The precompiled catalogue, in the catalogue directory.
+COMPILED = "catalog.json"
+#: The data tables the precompiled catalogue holds: those the lint checks read. The others
+#: (``measured-savings``, which bench/fix_savings.py rewrites) are read from their TOML.
+COMPILED_DATA: tuple[str, ...] = ("base-images", "ca-bundles")
 
 
 class Severity(enum.Enum):
@@ -180,20 +188,34 @@ def _rules_path() -> str:
 @functools.lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
     """The shipped catalogue. Read once per process: it is read-only package data."""
-    return read_catalog(rules_dir())
+    directory = rules_dir()
+    compiled = _compiled(str(directory))
+    if compiled is None:
+        return read_catalog(directory)
+    tables = compiled["rules"]
+    return _catalog(
+        (os.path.join(directory, f"{rule_id}.toml"), tables[rule_id]) for rule_id in tables
+    )
 
 
 @functools.cache
 def load_rule(rule_id: str) -> Rule:
     """One rule of the shipped catalogue, as ``load_catalog().get(rule_id)`` returns it.
 
-    Reads only that rule's file, unless the whole catalogue is loaded already: the linter
-    needs the entries of the rules that fire, not all of them.
+    Validates only that rule's entry, unless the whole catalogue is loaded already: the
+    linter needs the entries of the rules that fire, not all of them.
     """
     if load_catalog.cache_info().currsize:
         return load_catalog().get(rule_id)
     key = rule_id.strip().upper()
-    path = os.path.join(_rules_path(), f"{key}.toml")
+    directory = _rules_path()
+    path = os.path.join(directory, f"{key}.toml")
+    compiled = _compiled(directory)
+    if compiled is not None:
+        table = compiled["rules"].get(key)
+        if table is None:
+            raise _unknown(rule_id)
+        return parse_rule(path, table)
     if not _ID_RE.match(key) or not os.path.isfile(path):
         raise _unknown(rule_id)
     return parse_rule(path, _read_toml(path))
@@ -204,10 +226,15 @@ def read_catalog(directory: Path) -> Catalog:
     files = sorted(directory.glob("*.toml"))
     if not files:
         raise ConfigError(f"no rule files (IKnnn.toml) in {directory}")
+    return _catalog((path, _read_toml(path)) for path in files)
+
+
+def _catalog(tables: Iterator[tuple[str | Path, dict[str, Any]]]) -> Catalog:
+    """The catalogue of (rule file, table) pairs, validated, ordered by id."""
     rules: dict[str, Rule] = {}
-    names: dict[str, Path] = {}
-    for path in files:
-        rule = parse_rule(path, _read_toml(path))
+    names: dict[str, str | Path] = {}
+    for path, table in tables:
+        rule = parse_rule(path, table)
         if rule.name in names:
             raise ConfigError(
                 f"rule file {path}: key 'name': {rule.name!r} is already used by {names[rule.name]}"
@@ -222,10 +249,51 @@ def load_data(name: str) -> dict[str, Any]:
     """The data table ``rules/data/<name>.toml`` (for example ``ca-bundles``)."""
     if not _DATA_NAME_RE.match(name):
         raise ConfigError(f"invalid data table name {name!r}")
-    path = os.path.join(_rules_path(), "data", f"{name}.toml")
+    directory = _rules_path()
+    compiled = _compiled(directory) if name in COMPILED_DATA else None
+    if compiled is not None and name in compiled["data"]:
+        table: dict[str, Any] = compiled["data"][name]
+        return table
+    path = os.path.join(directory, "data", f"{name}.toml")
     if not os.path.isfile(path):
         raise ConfigError(f"data table {name!r} not found at {path}")
     return _read_toml(path)
+
+
+@functools.cache
+def _compiled(directory: str) -> dict[str, Any] | None:
+    """The precompiled catalogue of ``directory`` (None when there is none)."""
+    import json
+
+    path = os.path.join(directory, COMPILED)
+    try:
+        with open(path, "rb") as handle:
+            compiled = json.load(handle)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as err:
+        raise ConfigError(
+            f"precompiled rule catalogue {path}: cannot be read: {err}",
+            hint="write it again with `python -m imagekit.catalog`",
+        ) from None
+    if not isinstance(compiled, dict) or set(compiled) != {"rules", "data"}:
+        raise ConfigError(
+            f"precompiled rule catalogue {path}: not a catalogue",
+            hint="write it again with `python -m imagekit.catalog`",
+        )
+    return compiled
+
+
+def compile_catalog(directory: Path) -> str:
+    """The precompiled form of the catalogue in ``directory``: every rule file's table and
+    the data tables of :data:`COMPILED_DATA`, as JSON text (keys sorted, so the file only
+    changes where a rule does). The rule files are validated first."""
+    import json
+
+    read_catalog(directory)
+    rules = {path.stem: _read_toml(path) for path in sorted(directory.glob("*.toml"))}
+    data = {name: _read_toml(directory / "data" / f"{name}.toml") for name in COMPILED_DATA}
+    return json.dumps({"rules": rules, "data": data}, indent=1, sort_keys=True) + "\n"
 
 
 def read_rule_file(path: str | Path) -> dict[str, Any]:
@@ -425,3 +493,12 @@ def explain_text(rule: Rule) -> str:
 def _indent(text: str, width: int) -> str:
     pad = " " * width
     return "\n".join(pad + line if line.strip() else "" for line in text.splitlines())
+
+
+if __name__ == "__main__":
+    # python -m imagekit.catalog: write rules/catalog.json from the rule files.
+    import sys
+
+    target = rules_dir() / COMPILED
+    target.write_text(compile_catalog(rules_dir()), encoding="utf-8")
+    print(f"wrote {target}", file=sys.stderr)

@@ -353,6 +353,7 @@ def test_wheel_ships_the_rules_as_package_data(wheel: Path) -> None:
         assert f"imagekit/_rules/{path.name}" in names
     assert "imagekit/_rules/data/ca-bundles.toml" in names
     assert "imagekit/_rules/data/base-images.toml" in names
+    assert "imagekit/_rules/catalog.json" in names  # the precompiled form lint reads
     assert not any(name.startswith("rules/") for name in names)
 
 
