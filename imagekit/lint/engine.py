@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 from imagekit.catalog import Catalog, Rule, load_catalog, load_data, load_rule
@@ -69,7 +69,10 @@ class LintResult:
 class Linter:
     """Lints Dockerfile bytes. Holds the shell parser, rules and data tables for reuse across files.
 
-    Without an explicit catalogue, only the entries of the rules that fire are read.
+    Without an explicit catalogue, only the entries of the rules that fire are read. A check
+    module is loaded and run only for a file that holds what it looks at
+    (:data:`imagekit.lint.checks.LOOKS_AT`); ``every_check`` runs them all on every file
+    (the same findings, more slowly: tests compare the two).
     """
 
     def __init__(
@@ -80,17 +83,21 @@ class Linter:
         policy: FilePolicy | None = None,
         resolver: Resolver | None = None,
         shell: ShellParser | None = None,
+        every_check: bool = False,
     ) -> None:
-        from imagekit.lint.checks import CHECKS, OFF_BY_DEFAULT
+        from imagekit.lint.checks import NAMES, OFF_BY_DEFAULT, rule_of
 
         self.options = options
         self._catalog = catalog
         enable = options.enable
-        self._checks = tuple(
-            check
-            for rule, check in CHECKS.items()
-            if rule not in OFF_BY_DEFAULT or "ALL" in enable or rule in enable
+        self._names = tuple(
+            name
+            for name in NAMES
+            if rule_of(name) not in OFF_BY_DEFAULT or "ALL" in enable or rule_of(name) in enable
         )
+        self._every_check = every_check
+        self._checks: tuple[Callable[[Context], Iterable[Violation]], ...] = ()
+        """Checks that run on every file: the custom rules'."""
         self._shell: ShellParser | None = shell
         self._custom: dict[str, Rule] = {}
         """A team's own rules, read from ``options.rule_dirs``, by id."""
@@ -176,11 +183,23 @@ class Linter:
                 )
             else:
                 context = Context(dockerfile, self.shell, self.options, directory, self._load_data)
-                for check in self._checks:
+                for check in self._checks_for(dockerfile):
                     violations.extend(check(context))
                 if self.shellcheck is not None:
                     violations.extend(self.shellcheck.check(context))
         return [self._finding(dockerfile, v) for v in self._kept(dockerfile, violations)]
+
+    def _checks_for(
+        self, dockerfile: Dockerfile
+    ) -> Iterator[Callable[[Context], Iterable[Violation]]]:
+        """The checks to run on ``dockerfile``: the modules that can fire on it (every
+        enabled one with ``every_check``), then the custom rules."""
+        from imagekit.lint.checks import load_check, looked_at, wanted
+
+        names = self._names if self._every_check else wanted(self._names, looked_at(dockerfile))
+        for name in names:
+            yield load_check(name)
+        yield from self._checks
 
     def _kept(self, dockerfile: Dockerfile, violations: list[Violation]) -> list[Violation]:
         """The violations that neither the policy nor an inline comment ignores."""
