@@ -43,22 +43,31 @@ def render_gc(result: GcResult, fmt: str) -> str:
             "eligible_blobs": len(result.eligible),
             "eligible_bytes": result.eligible_bytes,
             "manifests_deleted": result.manifests_deleted,
+            "abandoned_uploads": {
+                "count": result.uploads.count,
+                "bytes": result.uploads.bytes,
+            },
             "seconds": round(result.seconds, 3),
             "log": str(result.log),
         }
         return json.dumps(document, indent=2) + "\n"
+    uploads = (
+        f"; {result.uploads.count} abandoned uploads ({human_size(result.uploads.bytes)})"
+        if result.uploads.count
+        else ""
+    )
     if result.dry_run:
         return (
             f"would delete {len(result.eligible)} blobs, {human_size(result.eligible_bytes)} "
-            f"of the {human_size(result.before.total)} in {result.before.count} blobs stored "
-            f"(a dry run; add --yes to collect; details in {result.log})\n"
+            f"of the {human_size(result.before.total)} in {result.before.count} blobs stored"
+            f"{uploads} (a dry run; add --yes to collect; details in {result.log})\n"
         )
     return (
         f"reclaimed {human_size(result.reclaimed_bytes)} in {result.reclaimed_blobs} blobs: "
         f"{human_size(result.before.total)} in {result.before.count} blobs before, "
         f"{human_size(result.after.total)} in {result.after.count} after, measured in the "
-        f"bucket ({result.manifests_deleted} untagged manifests deleted, {result.seconds:.1f}s; "
-        f"details in {result.log})\n"
+        f"bucket ({result.manifests_deleted} untagged manifests deleted{uploads}, "
+        f"{result.seconds:.1f}s; details in {result.log})\n"
     )
 
 

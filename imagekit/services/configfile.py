@@ -52,17 +52,31 @@ def _scalar(value: Any) -> str:
     raise TypeError(f"not a YAML scalar: {type(value).__name__}")
 
 
-def storage_extras(*, redirect: bool, why_redirect: str) -> dict[str, Any]:
+#: Why the embedded registry does not purge uploads itself.
+NO_PURGING = (
+    "No upload purging: SeaweedFS lists the _uploads folders as keys ending in '/', and "
+    "distribution 2.8's purger indexes the empty name after the last '/' and panics, which "
+    "stops the whole registry (seen here). `imagekit registry gc` removes abandoned uploads."
+)
+
+
+def storage_extras(
+    *, redirect: bool, why_redirect: str, purge_uploads: bool = True
+) -> dict[str, Any]:
     """delete, redirect, maintenance: the storage keys beside the driver."""
+    if purge_uploads:
+        maintenance: dict[str, Any] = {
+            "# Uploads abandoned for a week are removed (checked once a day).": None,
+            "uploadpurging": {"enabled": True, "age": "168h", "interval": "24h", "dryrun": False},
+        }
+    else:
+        maintenance = {f"# {NO_PURGING}": None, "uploadpurging": {"enabled": False}}
     return {
         "# Deleting manifests and blobs through the API (cleanup, garbage collection).": None,
         "delete": {"enabled": True},
         f"# {why_redirect}": None,
         "redirect": {"disable": not redirect},
-        "maintenance": {
-            "# Uploads abandoned for a week are removed (checked once a day).": None,
-            "uploadpurging": {"enabled": True, "age": "168h", "interval": "24h", "dryrun": False},
-        },
+        "maintenance": maintenance,
     }
 
 

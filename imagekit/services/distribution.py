@@ -76,7 +76,7 @@ def embedded_config(
                 "v4auth": True,
                 "rootdirectory": ROOT_DIRECTORY,
             },
-            **storage_extras(redirect=redirect, why_redirect=NO_REDIRECT),
+            **storage_extras(redirect=redirect, why_redirect=NO_REDIRECT, purge_uploads=False),
         },
         "http": http,
         "health": health(),

@@ -23,7 +23,7 @@ import ssl
 import subprocess
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,16 @@ class StoredBlobs:
         return sum(self.sizes.values())
 
 
+#: Uploads untouched this long are abandoned (distribution's own purger default: a week).
+UPLOAD_AGE = 7 * 24 * 3600.0
+
+
+@dataclass(frozen=True)
+class Uploads:
+    count: int
+    bytes: int
+
+
 @dataclass(frozen=True)
 class GcResult:
     before: StoredBlobs
@@ -82,6 +92,8 @@ class GcResult:
     #: The blobs distribution named for deletion, and their bytes in the bucket.
     eligible: tuple[str, ...] = ()
     eligible_bytes: int = 0
+    #: Abandoned uploads (untouched for UPLOAD_AGE) removed, or that would be, and bytes.
+    uploads: Uploads = field(default_factory=lambda: Uploads(0, 0))
 
     @property
     def reclaimed_bytes(self) -> int:
@@ -92,9 +104,47 @@ class GcResult:
         return self.before.count - self.after.count
 
 
+def purge_uploads(
+    client: Any,
+    bucket: str,
+    root_directory: str,
+    *,
+    now: float,
+    age: float = UPLOAD_AGE,
+    dry_run: bool = False,
+) -> Uploads:
+    """Remove the uploads under ``repositories/*/_uploads/ID/`` whose every object is older
+    than ``age`` seconds: what distribution's upload purger does, which cannot run on this
+    S3 endpoint (see :data:`imagekit.services.configfile.NO_PURGING`)."""
+    from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+
+    prefix = f"{root_directory.strip('/')}/docker/registry/v2/repositories/".lstrip("/")
+    uploads: dict[str, list[tuple[str, int, float]]] = {}
+    try:
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                key = str(item["Key"])
+                head, marker, rest = key.partition("/_uploads/")
+                if not marker or not rest.split("/", 1)[0]:
+                    continue
+                upload = f"{head}/_uploads/{rest.split('/', 1)[0]}"
+                stamp = float(item["LastModified"].timestamp())
+                uploads.setdefault(upload, []).append((key, int(item["Size"]), stamp))
+        old = {
+            u: objects for u, objects in uploads.items() if all(now - t >= age for *_, t in objects)
+        }
+        if not dry_run:
+            keys = [{"Key": key} for objects in old.values() for key, *_ in objects]
+            for start in range(0, len(keys), 1000):
+                client.delete_objects(Bucket=bucket, Delete={"Objects": keys[start : start + 1000]})
+    except (BotoCoreError, ClientError) as exc:
+        raise ServiceError(f"cannot purge the uploads in {bucket}: {type(exc).__name__}") from None
+    return Uploads(len(old), sum(size for objects in old.values() for _, size, _ in objects))
+
+
 def stored_blobs(client: Any, bucket: str, root_directory: str) -> StoredBlobs:
     """Every ``.../blobs/ALGORITHM/XX/HEX/data`` object under ``root_directory`` and its size."""
-    from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+    from botocore.exceptions import BotoCoreError, ClientError
 
     prefix = f"{root_directory.strip('/')}/docker/registry/v2/blobs/".lstrip("/")
     sizes: dict[str, int] = {}
@@ -182,12 +232,15 @@ def collect_garbage(
     guard: Guard | None = None,
     progress: Progress = _quiet,
     clock: Callable[[], float] = time.monotonic,
+    wall: Callable[[], float] = time.time,
+    upload_age: float = UPLOAD_AGE,
 ) -> GcResult:
     """Collect the garbage of the embedded registry of ``data_dir`` while it serves
     read-only, then restart it as it was; bytes before and after from the bucket.
 
     ``dry_run`` only asks distribution what it would delete (the registry keeps serving
-    as it is) and sums those blobs' sizes in the bucket."""
+    as it is) and sums those blobs' sizes in the bucket. Uploads untouched for
+    ``upload_age`` seconds are removed too (:func:`purge_uploads`)."""
     started = clock()
     registry = running(data_dir)
     client = registry.s3_client()
@@ -197,7 +250,17 @@ def collect_garbage(
     if dry_run:
         flags = ["--dry-run"] + (["--delete-untagged"] if delete_untagged else [])
         output = _garbage_collect(registry, layout, log, flags)
-        return _result(output, before, before, delete_untagged, True, log, clock() - started)
+        uploads = purge_uploads(
+            client,
+            registry.bucket,
+            registry.root_directory,
+            now=wall(),
+            age=upload_age,
+            dry_run=True,
+        )
+        return _result(
+            output, before, before, delete_untagged, True, log, clock() - started, uploads
+        )
     progress(f"restarting the registry on {registry.address} read-only ...")
     restart_registry(registry.data_dir, readonly=True)
     try:
@@ -207,11 +270,14 @@ def collect_garbage(
         progress("collecting garbage ...")
         flags = ["--delete-untagged"] if delete_untagged else []
         output = _garbage_collect(registry, layout, log, flags)
+        uploads = purge_uploads(
+            client, registry.bucket, registry.root_directory, now=wall(), age=upload_age
+        )
     finally:
         progress("restarting the registry in normal mode ...")
         restart_registry(registry.data_dir, readonly=False)
     after = stored_blobs(client, registry.bucket, registry.root_directory)
-    return _result(output, before, after, delete_untagged, False, log, clock() - started)
+    return _result(output, before, after, delete_untagged, False, log, clock() - started, uploads)
 
 
 def _result(
@@ -222,6 +288,7 @@ def _result(
     dry_run: bool,
     log: Path,
     seconds: float,
+    uploads: Uploads,
 ) -> GcResult:
     summary = _SUMMARY.search(output)
     eligible = tuple(
@@ -238,12 +305,18 @@ def _result(
         seconds=seconds,
         eligible=eligible,
         eligible_bytes=sum(before.sizes.get(d, 0) for d in eligible),
+        uploads=uploads,
     )
 
 
 def _garbage_collect(
     registry: EmbeddedRegistry, layout: Layout, log: Path, flags: list[str]
 ) -> str:
+    """distribution's ``garbage-collect`` with ``flags``: its output. A registry that holds
+    no blob yet has nothing to collect (and distribution fails on its missing blobs/)."""
+    client = registry.s3_client()
+    if not stored_blobs(client, registry.bucket, registry.root_directory).count:
+        return ""
     state = load_state(layout.root)
     binary = state.processes["registry"].argv[0] if state and "registry" in state.processes else ""
     argv = [binary or "docker-registry", "garbage-collect", str(layout.registry_config), *flags]

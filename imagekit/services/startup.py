@@ -8,6 +8,7 @@ when a later step fails; a failed ``up`` stops what it started itself.
 from __future__ import annotations
 
 import ssl
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -31,6 +32,7 @@ from imagekit.services.network import (
     check_port,
     http_status,
     pick_ports,
+    port_free,
     require_free,
     wait_until,
 )
@@ -68,11 +70,26 @@ def up(settings: Settings, *, progress: Progress = _quiet) -> EmbeddedRegistry:
                 _check_same(state, settings, layout)
                 progress(f"the registry from {layout.root} already runs")
                 return registry_of(state, layout)
-            for line in stop_processes(state, settings.stop_timeout):
+            stopped = stop_processes(state, settings.stop_timeout)
+            for line in stopped:
                 progress(f"stopped the leftover {line}")
+            if stopped:
+                _wait_for_ports(state, settings)
             state = state.stopped()
             save_state(layout.root, state)
         return _start(settings, layout, state, progress)
+
+
+def _wait_for_ports(state: State, settings: Settings) -> None:
+    """Give the ports of processes just stopped a moment to be released (a process whose
+    command line has gone may still be closing its listeners)."""
+    ports = [*state.s3_ports.values(), *(p + GRPC_OFFSET for p in state.s3_ports.values())]
+    if state.port:
+        ports.append(state.port)
+    deadline = time.monotonic() + settings.stop_timeout
+    host = state.host or settings.host
+    while any(not port_free(host, p) for p in ports) and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def _check_same(state: State, settings: Settings, layout: Layout) -> None:
