@@ -104,7 +104,7 @@ def base_bundle(ctx: Context, stage: Stage) -> BaseBundle | None:
     else:
         return None
     for entry in _entries(ctx.data("ca-bundles")):
-        if fnmatch.fnmatchcase(name, str(entry.get("name", ""))) and fnmatch.fnmatchcase(
+        if table_match(name, str(entry.get("name", ""))) and table_match(
             tag, str(entry.get("tag", "*"))
         ):
             return BaseBundle(
@@ -114,6 +114,19 @@ def base_bundle(ctx: Context, stage: Stage) -> BaseBundle | None:
                 bool(entry.get("runtime_roots", False)),
             )
     return BaseBundle(root.base, name, True, False)
+
+
+def table_match(value: str, pattern: str) -> bool:
+    """``fnmatch.fnmatchcase(value, pattern)`` for the patterns of the base-image tables,
+    without compiling a pattern that has no wildcard (most are plain names)."""
+    if pattern == "*":
+        return True
+    if not _WILDCARDS.intersection(pattern):
+        return value == pattern
+    return fnmatch.fnmatchcase(value, pattern)
+
+
+_WILDCARDS = frozenset("*?[")
 
 
 def _entries(table: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -30,9 +30,7 @@ STATEFUL = frozenset(
 # What may stand between the top-level commands of a plain script: operators,
 # redirections and white space. Anything else (assignments, keywords, groups, comments)
 # makes the script not plain.
-_GAP_TOKEN = re.compile(
-    r"\s+|&&|\|\||;|\||&|[0-9]*(?:>>|>&|<&|>\||>|<)\s*[\w./+:@%,=-]+",
-)
+_GAP_TOKEN = r"\s+|&&|\|\||;|\||&|[0-9]*(?:>>|>&|<&|>\||>|<)\s*[\w./+:@%,=-]+"
 _SAFE_TAIL = frozenset(";&|\\(")
 _SENTINEL = "imagekit-end-of-script"
 
@@ -258,8 +256,9 @@ def _tokens(gap: str) -> list[str | None]:
     """The gap split into tokens; None marks text that is not an operator or redirection."""
     out: list[str | None] = []
     position = 0
+    token = re.compile(_GAP_TOKEN)  # compiled on first use (re caches it), not at import
     while position < len(gap):
-        match = _GAP_TOKEN.match(gap, position)
+        match = token.match(gap, position)
         if match is None or not match.group():
             return [*out, None]
         out.append(match.group())

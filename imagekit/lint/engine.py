@@ -13,7 +13,6 @@ from imagekit.lint.context import Context, LintOptions
 from imagekit.lint.discover import STDIN, discover
 from imagekit.lint.findings import Finding, Violation
 from imagekit.lint.policy import FilePolicy, Flags, Policies, Resolver, ca_table
-from imagekit.lint.suppress import UNIGNORABLE, suppressions
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -202,10 +201,18 @@ class Linter:
         yield from self._checks
 
     def _kept(self, dockerfile: Dockerfile, violations: list[Violation]) -> list[Violation]:
-        """The violations that neither the policy nor an inline comment ignores."""
-        ignore = self.policy.ignore - UNIGNORABLE
-        kept = [v for v in violations if v.rule not in ignore]
-        if kept and self.policy.inline_ignores and dockerfile.comments:
+        """The violations that neither the policy nor an inline comment ignores (the
+        suppression module is loaded only for a policy that ignores rules, or a file with
+        a comment that says ``ignore``)."""
+        kept = violations
+        if self.policy.ignore:
+            from imagekit.lint.suppress import UNIGNORABLE
+
+            ignore = self.policy.ignore - UNIGNORABLE
+            kept = [v for v in violations if v.rule not in ignore]
+        if kept and self.policy.inline_ignores and _ignore_comment(dockerfile):
+            from imagekit.lint.suppress import suppressions
+
             marks = suppressions(dockerfile, self.resolver)
             if marks:
                 kept = [v for v in kept if not marks.ignores(v.rule, v.start)]
@@ -311,6 +318,11 @@ def read_sources(files: Sequence[str], stdin: BinaryIO, errors: list[str]) -> It
             errors.append(f"cannot lint {source.display}: larger than {MAX_BYTES // (1 << 20)} MiB")
             continue
         yield source
+
+
+def _ignore_comment(dockerfile: Dockerfile) -> bool:
+    """True when a comment of the file could be an ignore directive (it says ``ignore``)."""
+    return any("ignore" in comment.text.lower() for comment in dockerfile.comments)
 
 
 def _parent_dir(path: str) -> str:

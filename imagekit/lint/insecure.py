@@ -27,7 +27,8 @@ ENV_SWITCHES: dict[str, frozenset[str] | None] = {
 #: curl's short options that take a value: the rest of a bundle after one is that value.
 _CURL_VALUED = frozenset("AbcCdDeEFHKmoPQrtTuUwxXyYz")
 #: Configuration text (apt.conf lines, -o values, repo files, wgetrc) that turns checks off.
-_CONFIG = re.compile(
+#: Compiled on first use (re caches it), for a text that holds one of :data:`_CONFIG_KEYS`.
+_CONFIG = (
     r"(?i)(?:(?:Acquire::AllowInsecureRepositories|Acquire::AllowDowngradeToInsecureRepositories"
     r"|APT::Get::AllowUnauthenticated)[\s=]+\"?(?:true|1|yes|on)\b"
     r"|Acquire::https?::(?:[^\s:\"]+::)?Verify-(?:Peer|Host)[\s=]+\"?(?:false|0|no|off)\b"
@@ -35,6 +36,19 @@ _CONFIG = re.compile(
     r"|(?:^|[\s.;\"'/])(?:repo_|localpkg_)?gpgcheck\s*=\s*(?:0|false|no|off)\b"
     r"|(?:^|[\s.;\"'/])sslverify\s*=\s*(?:0|false|no|off)\b"
     r"|check_certificate\s*=\s*(?:off|0|no|false)\b)"
+)
+#: A key each alternative of :data:`_CONFIG` names, in lower case: a text without any of
+#: them cannot match, and most echo and printf arguments hold none.
+_CONFIG_KEYS = (
+    "allowinsecurerepositories",
+    "allowdowngradetoinsecurerepositories",
+    "allowunauthenticated",
+    "verify-peer",
+    "verify-host",
+    "trusted=yes",
+    "gpgcheck",
+    "sslverify",
+    "check_certificate",
 )
 _RPM_MANAGERS = frozenset({"yum", "dnf", "dnf5", "microdnf", "tdnf"})
 _APT = frozenset({"apt-get", "apt", "aptitude"})
@@ -76,7 +90,10 @@ def switch(command: Command) -> tuple[str, bool] | None:
 
 def config_switch(text: str) -> tuple[str, bool] | None:
     """A configuration line in ``text`` that turns a check off (see ``_switch``)."""
-    match = _CONFIG.search(text)
+    lowered = text.lower()
+    if not any(key in lowered for key in _CONFIG_KEYS):
+        return None
+    match = re.search(_CONFIG, text)
     if match is None:
         return None
     found = match.group().strip(" .;\"'/")

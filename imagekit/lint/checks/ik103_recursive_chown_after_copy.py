@@ -39,9 +39,9 @@ from imagekit.lint.shellfacts import has_option, positionals
 
 RULE = "IK103"
 
-_MODE = re.compile(
-    r"^(?:[0-7]{1,4}|[ugoa]*(?:[-+=][rwxXstugo]*)+(?:,[ugoa]*(?:[-+=][rwxXstugo]*)+)*)$"
-)
+# Patterns are compiled on first use (re caches them): the module loads for every file
+# with a chown or chmod in it.
+_MODE = r"^(?:[0-7]{1,4}|[ugoa]*(?:[-+=][rwxXstugo]*)+(?:,[ugoa]*(?:[-+=][rwxXstugo]*)+)*)$"
 _VALUE_OPTIONS = ("--from",)
 
 
@@ -98,9 +98,9 @@ def _arguments(command: Command) -> tuple[str | None, list[str]]:
         return None, args
     if command.name == "chmod":
         # A mode such as -w looks like an option and is not among the positionals.
-        if args and _MODE.match(args[0]):
+        if args and re.match(_MODE, args[0]):
             return args[0], args[1:]
-        dashed = [a for a in command.argv if a.startswith("-") and _MODE.match(a)]
+        dashed = [a for a in command.argv if a.startswith("-") and re.match(_MODE, a)]
         return (dashed[0] if dashed else None), args
     return (args[0] if args else None), args[1:]
 
@@ -136,8 +136,8 @@ def _message(command: Command, setting: str | None, path: str, hit: _Copied) -> 
 #: Options that change nothing about which files a recursive chown or chmod touches.
 _HARMLESS = frozenset({"-R", "--recursive", "-v", "--verbose", "-c", "--changes", "-f"})
 _HARMLESS_LETTERS = frozenset("Rvcf")
-_OWNER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]*)?$")
-_OCTAL = re.compile(r"^[0-7]{3,4}$")
+_OWNER = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]*)?$"
+_OCTAL = r"^[0-7]{3,4}$"
 #: Flags only BuildKit knows; a Dockerfile using one is built with BuildKit already.
 _BUILDKIT_FLAGS = frozenset({"mount", "network", "security", "link", "chmod", "parents"})
 _BUILDKIT_FLAGS |= {"exclude", "checksum", "keep-git-dir"}
@@ -166,11 +166,11 @@ def move_fix(
         return None
     if command.name == "chown":
         flag = "chown"
-        if not _OWNER.match(setting) or (":" not in setting and "." in setting):
+        if not re.match(_OWNER, setting) or (":" not in setting and "." in setting):
             return None
     else:
         flag = "chmod"
-        if not _OCTAL.match(setting) or not _needs_buildkit(ctx):
+        if not re.match(_OCTAL, setting) or not _needs_buildkit(ctx):
             return None
     if copy.flag(flag) is not None:
         return None

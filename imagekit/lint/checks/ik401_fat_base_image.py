@@ -9,11 +9,11 @@ Bases that depend on a build arg without a default are not judged.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from imagekit.dockerfile import ImageName
+from imagekit.lint.cabundle import table_match
 from imagekit.lint.context import Context
 from imagekit.lint.findings import Violation
 
@@ -59,11 +59,11 @@ def match(table: Mapping[str, Any], image: ImageName) -> Mapping[str, Any] | Non
     """The first ``[[image]]`` entry whose name and tag patterns match, if any."""
     name, tag = name_and_tag(image)
     for entry in table.get("image", []):
-        if not isinstance(entry, Mapping) or not fnmatch.fnmatchcase(name, str(entry.get("name"))):
+        if not isinstance(entry, Mapping) or not table_match(name, str(entry.get("name"))):
             continue
-        if not fnmatch.fnmatchcase(tag, str(entry.get("tag", "*"))):
+        if not table_match(tag, str(entry.get("tag", "*"))):
             continue
-        if any(fnmatch.fnmatchcase(tag, str(p)) for p in entry.get("tag_exclude", [])):
+        if any(table_match(tag, str(p)) for p in entry.get("tag_exclude", [])):
             continue
         return entry
     return None
