@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from imagekit.catalog import load_catalog
-from imagekit.cli import cli
+from imagekit.cli import cli, main
 
 IK201 = load_catalog().get("IK201")
 
@@ -118,3 +119,23 @@ def test_lint_does_not_load_heavy_libraries(bad: Path, tmp_path: Path) -> None:
         "pathlib",
     ):
         assert heavy not in loaded, f"imagekit lint imports {heavy}"
+
+
+def test_lint_run_leaves_the_garbage_collector_as_it_found_it(bad: Path) -> None:
+    """In a caller's process the collector is back on and nothing is frozen; only the
+    program itself (no argv) leaves its garbage to the exit."""
+    frozen = gc.get_freeze_count()
+    assert main(["lint", str(bad)]) == 1
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
+    code = (
+        "import gc, sys\n"
+        "from imagekit.cli import main\n"
+        f"sys.argv = ['imagekit', 'lint', {str(bad)!r}]\n"
+        "status = main()\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 0, file=sys.stderr)\n"
+        "sys.exit(status)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 1 and "IK" in done.stdout
+    assert done.stderr.splitlines()[-1] == "False True"

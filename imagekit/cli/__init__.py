@@ -68,11 +68,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         if args[:1] == ["lint"]:
-            from imagekit.cli.lint import fast_lint_args, run_lint
+            from imagekit.cli.lint import fast_lint_args, run_fast_lint
 
             fast = fast_lint_args(args[1:])
             if fast is not None:
-                return run_lint(fast.pop("paths"), config=config, **fast)
+                return run_fast_lint(fast, config, exiting=argv is None)
         import click
 
         try:

@@ -132,6 +132,26 @@ def lint_exit_code(findings: Sequence[_FindingLike], errors: Sequence[str], fail
     return PolicyFailure.exit_code if failing else 0
 
 
+def run_fast_lint(fast: dict[str, Any], config: Config, *, exiting: bool) -> int:
+    """A plain ``imagekit lint`` (``fast`` from :func:`fast_lint_args`), with the cyclic
+    garbage collector off: a lint run allocates a lot while it imports and leaves almost
+    no cyclic garbage (500 files in one call use no more memory without it), so its
+    collections are time spent for nothing. ``exiting``: the process ends after this
+    call; everything is then frozen, so the interpreter's last collection has nothing to
+    walk. Otherwise the collector is switched back on."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return run_lint(fast.pop("paths"), config=config, **fast)
+    finally:
+        if exiting:
+            gc.freeze()
+        elif enabled:
+            gc.enable()
+
+
 def run_lint(
     paths: Sequence[str],
     *,
