@@ -18,6 +18,7 @@ from imagekit.lint.checks import (
     MODULES,
     NAMES,
     OFF_BY_DEFAULT,
+    holds,
     looked_at,
     rule_of,
     wanted,
@@ -67,6 +68,15 @@ def test_looked_at_text_is_unquoted_lower_case_with_heredocs_and_exec_words() ->
         "ik201_apt_lists_left"
     ]
     assert "ik402_unpinned_base_tag" in wanted(NAMES, "")  # no words: always runs
+
+
+def test_a_word_that_starts_with_a_letter_counts_where_a_name_starts() -> None:
+    assert holds("run rm -rf /x", "rm") and holds("find / -exec /bin/rm {} ;", "rm")
+    assert holds("x&&rm y", "rm") and holds("$(rm -f x)", "rm") and holds("rmdir x", "rm")
+    assert not holds("run make -f form.mk arm64", "rm")
+    assert holds("a|b", "|") and holds("x--from=build", "--from")
+    # backquotes start a command: echo`rm x` holds rm
+    assert holds(looked_at(parse("FROM a\nRUN echo`rm x`\n", "Dockerfile")), "rm")
 
 
 def test_the_catalogue_examples_give_the_same_findings(tmp_path: Path) -> None:
@@ -133,6 +143,16 @@ LINES = [
     "RUN ln -sf /bin/bash /bin/sh",
     "RUN service nginx start",
     "RUN find /tmp -delete",
+    "RUN find / -name x -exec /bin/rm {} +",
+    "RUN python3 -mpip install flask",
+    "RUN microdnf install -y git",
+    "RUN dnf --nogpgcheck install x",
+    "RUN yarn config set enableStrictSsl false",
+    "RUN npm cache clear --force && pip cache remove x && apk cache purge",
+    "COPY x.tar /x.tar",
+    "RUN bsdtar -xf /x.tar",
+    "RUN echo`rm -rf /tmp/x`",
+    "RUN a\"pt-get\" install -y curl",
     "COPY . .",
     "COPY app.tar.gz /tmp/",
     "RUN tar -xf /tmp/app.tar.gz",
@@ -193,3 +213,11 @@ def test_a_file_loads_only_the_checks_it_needs(tmp_path: Path) -> None:
     for unneeded in ("ik204_pip_cache_left", "ik303_certificate_verification_disabled"):
         assert f"imagekit.lint.checks.{unneeded}" not in loaded
     assert len(loaded) < len(NAMES) // 2
+
+
+def test_ik303_words_cover_what_insecure_looks_for() -> None:
+    from imagekit.lint import insecure
+
+    words = LOOKS_AT["ik303_certificate_verification_disabled"]
+    assert set(insecure._CONFIG_KEYS) <= set(words)
+    assert {name.lower() for name in insecure.ENV_SWITCHES} <= set(words)

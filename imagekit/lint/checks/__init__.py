@@ -3,12 +3,14 @@
 A module is imported only when a Dockerfile holds what it looks at (:data:`LOOKS_AT`): a
 pre-commit call on one file then loads the checks that can fire on it, not all of them.
 The words of a module are a necessary condition of its check: the check cannot report
-anything on a Dockerfile whose instructions hold none of them. They are matched against
-:func:`looked_at`, the instructions' text in lower case with quotes, backslashes and
-backquotes taken out (so ``a"pt-get"`` and ``apt-\\`` + newline + ``get`` still hold
-``apt-get``); a module with no words always runs. Keep a module's words in step with what
-its check tests (command names, instruction keywords, option names): its tests lint
-through the engine, so a case the words miss fails there.
+anything on a Dockerfile whose instructions hold none of them. They are looked for in
+:func:`looked_at`, the instructions' text in lower case with quotes and backslashes taken
+out (so ``a"pt-get"`` and ``apt-\\`` + newline + ``get`` hold ``apt-get``). A word that
+starts with a letter or digit counts only where no letter or digit comes before it, as a
+command name, keyword or option name starts (``rm`` in ``rm -rf`` and ``/bin/rm``, not in
+``form``); other words (``|``, ``--from``) count anywhere. A module with no words always
+runs. Keep a module's words in step with what its check tests: its tests lint through the
+engine, so a case the words miss fails there.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ _IK303_WORDS = (
     "uv_insecure_host",
     "strict-ssl",
     "strictssl",
+    "enablestrictssl",
     "npm_config_strict_ssl",
     "node_tls_reject_unauthorized",
     "pythonhttpsverify",
@@ -52,6 +55,7 @@ _IK303_WORDS = (
     "verify-host",
     "trusted=yes",
     "gpgcheck",
+    "nogpgcheck",
     "no-gpg-checks",
     "nosignature",
     "check_certificate",
@@ -61,17 +65,19 @@ _IK303_WORDS = (
 #: Dockerfile must hold for the module to be loaded; () for a module that always runs.
 LOOKS_AT: Mapping[str, tuple[str, ...]] = {
     "ik101_consecutive_run": ("run",),
-    # rm, find -delete, and the package managers' cache cleaners (clean, cache purge ...)
-    "ik102_cleanup_in_later_layer": ("rm", "-delete", "clean", "cache"),
+    # rm, find -delete, and the package managers' cache cleaners: apt-get clean, yum clean
+    # all, apk cache clean|purge, npm cache clean|clear|rm, yarn cache clean, pip cache
+    # purge|remove
+    "ik102_cleanup_in_later_layer": ("rm", "-delete", "clean", "purge", "clear", "remove"),
     "ik103_recursive_chown_after_copy": ("chown", "chmod"),
     "ik104_context_copied_without_dockerignore": ("copy", "add"),
     "ik201_apt_lists_left": ("apt",),
     "ik202_apt_recommends_installed": ("apt",),
     "ik203_apk_cache_left": ("apk",),
-    "ik204_pip_cache_left": ("pip",),
+    "ik204_pip_cache_left": ("pip", "-mpip"),
     "ik205_npm_cache_left": ("npm", "yarn"),
     "ik206_build_tool_cache_left": ("gradle", "mvn"),
-    "ik207_yum_cache_left": ("yum", "dnf"),
+    "ik207_yum_cache_left": ("yum", "dnf", "microdnf"),
     "ik208_node_dev_dependencies_shipped": ("npm", "yarn"),
     "ik209_go_build_cache_left": ("go",),
     # a program COPYed or ADDed onto a base without a CA bundle
@@ -99,7 +105,7 @@ LOOKS_AT: Mapping[str, tuple[str, ...]] = {
     "ik517_multiple_healthcheck": ("healthcheck",),
     "ik518_apt_instead_of_apt_get": ("apt",),
     "ik519_copy_from_own_stage": ("--from",),
-    "ik520_package_install_without_yes": ("apt", "yum", "dnf", "zypper"),
+    "ik520_package_install_without_yes": ("apt", "yum", "dnf", "microdnf", "zypper"),
     "ik521_env_self_reference": ("env",),
     "ik522_copy_relative_without_workdir": ("copy", "add"),
     # wget and curl both: wget is the rarer
@@ -113,10 +119,10 @@ LOOKS_AT: Mapping[str, tuple[str, ...]] = {
     "ik527_wget_without_progress": ("wget",),
     "ik528_constant_from_platform": ("--platform",),
     "ik529_apt_version_unpinned": ("apt",),
-    "ik530_pip_version_unpinned": ("pip",),
+    "ik530_pip_version_unpinned": ("pip", "-mpip"),
     "ik531_apk_version_unpinned": ("apk",),
     "ik532_npm_version_unpinned": ("npm",),
-    "ik533_copied_archive_extracted": ("tar", "unzip"),
+    "ik533_copied_archive_extracted": ("tar", "bsdtar", "unzip"),
     "ik534_untrusted_base_registry": (),
 }
 
@@ -127,8 +133,9 @@ NAMES: tuple[str, ...] = tuple(LOOKS_AT)
 #: false``): they run only when a configuration or ``--enable`` selects them.
 OFF_BY_DEFAULT: frozenset[str] = frozenset({"IK529", "IK530", "IK531", "IK532"})
 
-#: What :func:`looked_at` takes out: quotes, backslashes and backquotes.
-_UNQUOTE = str.maketrans("", "", "\"'\\`")
+#: What :func:`looked_at` takes out (quotes, backslashes) and what it reads as a space
+#: (backquotes, which start a command).
+_UNQUOTE = str.maketrans({'"': None, "'": None, "\\": None, "`": " "})
 
 
 def rule_of(name: str) -> str:
@@ -156,7 +163,20 @@ def looked_at(dockerfile: Dockerfile) -> str:
 
 def wanted(names: Iterable[str], text: str) -> list[str]:
     """The modules of ``names`` whose words ``text`` (:func:`looked_at`) holds."""
-    return [n for n in names if not LOOKS_AT[n] or any(w in text for w in LOOKS_AT[n])]
+    return [n for n in names if not LOOKS_AT[n] or any(holds(text, w) for w in LOOKS_AT[n])]
+
+
+def holds(text: str, word: str) -> bool:
+    """True when ``word`` is in ``text``; one that starts with a letter or digit only
+    where none comes before it."""
+    at = text.find(word)
+    if not word[0].isalnum():
+        return at != -1
+    while at != -1:
+        if at == 0 or not text[at - 1].isalnum():
+            return True
+        at = text.find(word, at + 1)
+    return False
 
 
 def __getattr__(name: str) -> Any:
