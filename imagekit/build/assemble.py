@@ -119,19 +119,41 @@ def base_history(raw: bytes, layer_count: int, created: str) -> list[dict[str, A
 
 
 class BuiltImage(HeldImage):
-    """An image assembled here: its manifest's bytes are the ones every output stores."""
+    """An image assembled here: its manifest's bytes are the ones every output stores.
+
+    The manifest is made when first asked for: it needs the compressed layers' digests,
+    while the config needs only the diff IDs, so an output that takes layer tars (the
+    engine) can start while the last layer is still being compressed.
+    """
 
     def __init__(
         self,
         name: str,
-        manifest: Manifest,
         raw_config: bytes,
         layers: tuple[Layer, ...],
         platform: Platform,
+        annotations: tuple[tuple[str, str], ...] = (),
     ) -> None:
-        super().__init__(name, manifest, parse_config(raw_config, f"{name} config"), layers)
+        super().__init__(name, None, parse_config(raw_config, f"{name} config"), layers)
         self.platform = platform
-        self._uncompressed: int | None = None
+        self._annotations = annotations
+        self._uncompressed: tuple[int, ...] | None = None
+
+    def _make_manifest(self) -> Manifest:
+        raw = self.config.raw
+        manifest = Manifest(
+            mediatype.OCI_MANIFEST,
+            Descriptor(mediatype.OCI_CONFIG, Digest.of_bytes(raw), len(raw)),
+            tuple(_oci_layer(layer) for layer in self.layers),
+            self._annotations,
+        )
+        return Manifest(
+            manifest.media_type,
+            manifest.config,
+            manifest.layers,
+            manifest.annotations,
+            manifest.to_json(),
+        )
 
     @property
     def digest(self) -> Digest:
@@ -147,11 +169,16 @@ class BuiltImage(HeldImage):
         return sum(layer.descriptor.size for layer in self.layers) + len(self.config.raw)
 
     @property
-    def uncompressed_size(self) -> int:
-        """Bytes of the layer tars, uncompressed (base layers are counted once, when asked)."""
+    def uncompressed_sizes(self) -> tuple[int, ...]:
+        """Each layer's tar size (a layer whose size is not known is read once, when asked)."""
         if self._uncompressed is None:
-            self._uncompressed = sum(uncompressed_size(layer) for layer in self.layers)
+            self._uncompressed = tuple(uncompressed_size(layer) for layer in self.layers)
         return self._uncompressed
+
+    @property
+    def uncompressed_size(self) -> int:
+        """Bytes of the layer tars, uncompressed."""
+        return sum(self.uncompressed_sizes)
 
     def descriptor(self, annotations: tuple[tuple[str, str], ...] = ()) -> Descriptor:
         raw = self.manifest.raw
@@ -179,7 +206,8 @@ def assemble(
     created: str,
     annotations: Mapping[str, str] | None = None,
 ) -> BuiltImage:
-    """The image of ``layers`` (base first, each with a compressed blob) run as ``run``.
+    """The image of ``layers`` (base first, each with a compressed blob, or one being
+    compressed: the manifest waits for it) run as ``run``.
 
     ``history`` has one entry per layer (and any ``empty_layer`` entries between them).
     """
@@ -193,21 +221,8 @@ def assemble(
     }
     if platform.variant:
         config["variant"] = platform.variant
-    raw_config = canonical(config)
-    manifest = Manifest(
-        mediatype.OCI_MANIFEST,
-        Descriptor(mediatype.OCI_CONFIG, Digest.of_bytes(raw_config), len(raw_config)),
-        tuple(_oci_layer(layer) for layer in layers),
-        tuple(sorted((annotations or {}).items())),
-    )
-    manifest = Manifest(
-        manifest.media_type,
-        manifest.config,
-        manifest.layers,
-        manifest.annotations,
-        manifest.to_json(),
-    )
-    return BuiltImage(name, manifest, raw_config, tuple(layers), platform)
+    pairs = tuple(sorted((annotations or {}).items()))
+    return BuiltImage(name, canonical(config), tuple(layers), platform, pairs)
 
 
 @dataclass(frozen=True, slots=True)

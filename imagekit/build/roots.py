@@ -77,7 +77,8 @@ def _image(
     made_from: str,
 ) -> BuiltImage:
     created = created_at(request.mtime)
-    layer = store.add_layer(entries, mtime=request.mtime)
+    # the busybox root recurs under every Go image: its blob comes from the layer cache
+    layer = store.add_layer(entries, mtime=request.mtime, reuse=request.name == "busybox")
     command = f"imagekit build root {request.name}"
     labels = ((ROOT_LABEL, f"{request.name} {made_from}"),)
     run = RunConfig(run.env, run.entrypoint, run.cmd, run.user, labels=labels)

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from imagekit.build.assemble import Built, BuiltImage, BuiltIndex
-from imagekit.build.blobs import uncompressed_size
 from imagekit.build.outputs import Written
 
 
@@ -19,14 +18,15 @@ def layer_summaries(image: BuiltImage) -> list[dict[str, Any]]:
     """Each layer of ``image``, base first."""
     made_by = [entry for entry in image.config.layer_history()]
     layers = []
-    for layer, history in zip(image.layers, made_by, strict=True):
+    sizes = image.uncompressed_sizes
+    for layer, history, size in zip(image.layers, made_by, sizes, strict=True):
         layers.append(
             {
                 "digest": str(layer.descriptor.digest),
                 "diff_id": str(layer.diff_id),
                 "media_type": layer.descriptor.media_type,
                 "size": layer.descriptor.size,
-                "uncompressed_size": uncompressed_size(layer),
+                "uncompressed_size": size,
                 "created_by": history.created_by if history is not None else "",
             }
         )

@@ -176,6 +176,23 @@ def test_the_store_gzips_deterministically_and_knows_both_digests(tmp_path: Path
     assert len(tar) == one.uncompressed_size == layer(SAMPLE, mtime=5).__len__()
 
 
+def test_a_layer_gzipped_in_the_background_is_the_same_blob(tmp_path: Path) -> None:
+    from imagekit.oci.digest import Digest
+
+    store = BlobStore(tmp_path / "background")
+    pending = store.add_layer_in_background(SAMPLE, mtime=5, level=1)
+    with pending.open() as tar:  # the tar is there before the blob
+        data = tar.read()
+    assert data == layer(SAMPLE, mtime=5)
+    assert pending.diff_id == Digest.of_bytes(data)
+    assert pending.uncompressed_size == len(data)
+    direct = BlobStore(tmp_path / "direct").add_layer(SAMPLE, mtime=5, level=1)
+    assert pending.descriptor == direct.descriptor
+    assert pending.path.read_bytes() == direct.path.read_bytes()
+    assert pending.descriptor != BlobStore(tmp_path / "six").add_layer(SAMPLE, mtime=5).descriptor
+    store.wait()
+
+
 NAMES = st.lists(
     st.text(alphabet="abz-._ ", min_size=1, max_size=8).filter(lambda s: s not in (".", "..")),
     min_size=1,
