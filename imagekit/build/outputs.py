@@ -2,8 +2,9 @@
 
 - ``oci:DIR[:TAG]``: an OCI layout (an index of several platforms is stored whole);
 - ``docker-archive:PATH[:NAME:TAG]``: a ``docker save`` archive, for ``docker load``;
-- ``docker-daemon:NAME[:TAG]``: loaded into the docker engine through the docker SDK (the
-  archive is streamed into the engine's load API, then the loaded image ID is checked).
+- ``docker-daemon:NAME[:TAG]``: loaded into the docker engine through the docker SDK
+  (:mod:`imagekit.build.engineload`: an archive of the layers the engine lacks, streamed
+  into its load API, then the loaded image ID is checked).
 
 A docker archive and the engine hold one platform: an index goes there only when the
 caller picks one of its images (:func:`pick_platform`). Registries are reached through the
@@ -12,21 +13,20 @@ pusher (``--push``), not here.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from imagekit.build.assemble import Built, BuiltImage
+from imagekit.build.engineload import load_into_engine
 from imagekit.build.ocilayout import write_oci
-from imagekit.errors import BuildError, UsageError
+from imagekit.errors import UsageError
 from imagekit.oci.archive_write import write_archive
 from imagekit.oci.digest import Digest
-from imagekit.oci.engine import HINT, client_from, save_reference
 from imagekit.oci.manifest import Platform
 from imagekit.oci.transport import Spec, parse_spec
 
 FORMS = "oci:DIR[:TAG], docker-archive:PATH[:NAME:TAG], docker-daemon:NAME[:TAG]"
+__all__ = ["FORMS", "Written", "load_into_engine", "parse_output", "write_output", "write_outputs"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,39 +75,6 @@ def pick_platform(built: Built, platform: Platform | None, what: str) -> BuiltIm
         f"{what} holds one platform and the build made {len(built.images)} ({found})",
         hint="write the index to oci:DIR, or build one --platform for this output",
     )
-
-
-def load_into_engine(
-    image: BuiltImage, reference: str, *, client: Any = None, base_url: str | None = None
-) -> str:
-    """Load ``image`` into the docker engine as ``reference``; the engine's image ID."""
-    import docker.errors
-    import requests.exceptions
-
-    tag = save_reference(reference)
-    owned = client is None
-    if client is None:
-        client = client_from(base_url)
-    try:
-        with tempfile.TemporaryDirectory(prefix="imagekit-load-") as scratch:
-            archive = write_archive(image, Path(scratch) / "image.tar", [tag])
-            with open(archive, "rb") as stream:
-                loaded = client.images.load(stream)
-    except docker.errors.APIError as exc:
-        raise BuildError(
-            f"docker-daemon:{reference}: the docker engine refused the image: {exc.explanation}"
-        ) from None
-    except (requests.exceptions.ConnectionError, docker.errors.DockerException) as exc:
-        raise BuildError(
-            f"docker-daemon:{reference}: cannot reach the docker engine ({exc})", hint=HINT
-        ) from None
-    finally:
-        if owned:
-            client.close()
-    expected = str(image.config.digest)
-    if expected not in {getattr(found, "id", "") for found in loaded}:
-        raise BuildError(f"docker-daemon:{reference}: the engine did not load image {expected}")
-    return expected
 
 
 def write_output(

@@ -1,0 +1,105 @@
+"""docker-daemon outputs: a release loaded under the tag of the previous one sends only the
+layers above those the engine holds; the engine's own refusal of an archive that lacks a
+layer it does not have (what the fallback to a whole archive answers); the stream is a
+tar the engine and tarfile read."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import docker.errors
+import pytest
+
+from imagekit.build.assemble import (
+    BuiltImage,
+    RunConfig,
+    assemble,
+    base_history,
+    created_at,
+    history_entry,
+)
+from imagekit.build.blobs import BlobStore
+from imagekit.build.engineload import (
+    archive_chunks,
+    engine_layers,
+    load_into_engine,
+    send_archive,
+    shared_bottom,
+)
+from imagekit.build.layer import Entry, file
+from imagekit.build.roots import RootRequest, build_root
+
+
+def on_busybox(tmp_path: Path, top: list[Entry], epoch: int = 0) -> BuiltImage:
+    """The busybox root with one layer of ``top`` above it."""
+    store = BlobStore(tmp_path)
+    root = build_root(RootRequest("busybox", epoch=epoch), store)
+    layer = store.add_layer(top, mtime=epoch)
+    created = created_at(epoch)
+    history = [*base_history(root.config.raw, 1, created), history_entry("test: top", created)]
+    return assemble(
+        "test",
+        root.platform,
+        [*root.layers, layer],
+        history,
+        RunConfig(env=("PATH=/bin",), cmd=("cat", "/release")),
+        created=created,
+    )
+
+
+def members(image: BuiltImage, tag: str, skip: int) -> list[str]:
+    data = b"".join(archive_chunks(image, tag, skip))
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        return [member.name for member in tar.getmembers()]
+
+
+def test_a_release_sends_only_its_new_layer(engine: Any, engine_tags: Any, tmp_path: Path) -> None:
+    tag = engine_tags.name("imagekit-test/engineload:release")
+    first = on_busybox(tmp_path / "1", [file("release", b"one\n")])
+    assert load_into_engine(first, tag, client=engine) == str(first.config.digest)
+    second = on_busybox(tmp_path / "2", [file("release", b"two\n")])
+    ours = [layer.diff_id for layer in second.layers]
+    held = engine_layers(engine, tag)
+    assert held == tuple(layer.diff_id for layer in first.layers)
+    assert shared_bottom(ours, held) == 1
+    top = second.layers[-1].diff_id.hex
+    assert members(second, tag, 1) == [
+        f"{second.config.digest.hex}.json",
+        top,  # tarfile names a directory without its slash
+        f"{top}/layer.tar",
+        "manifest.json",
+    ]
+    assert load_into_engine(second, tag, client=engine) == str(second.config.digest)
+    output = engine.containers.run(tag, remove=True, network_mode="host")
+    assert output == b"two\n"
+
+
+def test_the_engine_refuses_an_archive_without_a_layer_it_lacks(
+    engine: Any, engine_tags: Any, tmp_path: Path
+) -> None:
+    tag = engine_tags.name("imagekit-test/engineload:lacking")
+    # another SOURCE_DATE_EPOCH: a busybox layer the engine has never seen
+    image = on_busybox(tmp_path, [file("release", b"new\n")], epoch=1234567)
+    assert engine_layers(engine, tag) == ()
+    with pytest.raises(docker.errors.APIError, match=r"layer\.tar"):
+        send_archive(engine, image, tag, 1)
+    with pytest.raises(docker.errors.ImageNotFound):
+        engine.images.get(tag)
+    assert load_into_engine(image, tag, client=engine) == str(image.config.digest)
+    assert engine.containers.run(tag, remove=True, network_mode="host") == b"new\n"
+
+
+def test_the_whole_archive_lists_each_layer_once(tmp_path: Path) -> None:
+    image = on_busybox(tmp_path, [file("release", b"x\n")])
+    names = members(image, "imagekit-test/whole:1", 0)
+    tars = [name for name in names if name.endswith("/layer.tar")]
+    assert tars == [f"{layer.diff_id.hex}/layer.tar" for layer in image.layers]
+    assert names[-1] == "manifest.json"
+
+
+def test_no_image_at_the_tag_shares_nothing(engine: Any) -> None:
+    assert engine_layers(engine, "imagekit-test/engineload:never-made") == ()
+    assert shared_bottom([], []) == 0
