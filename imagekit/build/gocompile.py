@@ -12,8 +12,11 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, NoReturn
 
 from imagekit.errors import BuildError, InputError
 from imagekit.oci.manifest import Platform
@@ -61,7 +64,10 @@ def host_platform() -> Platform:
 
 
 def module_path(module_dir: Path) -> str:
-    """The module path go.mod declares; InputError when there is no go.mod."""
+    """The module path go.mod declares; InputError when there is no such directory or no
+    go.mod in it."""
+    if not module_dir.is_dir():
+        raise InputError(f"{module_dir}: no such directory")
     go_mod = module_dir / "go.mod"
     try:
         text = go_mod.read_text(encoding="utf-8")
@@ -133,27 +139,98 @@ def go_version(go: str, env: dict[str, str]) -> str:
     return result.stdout.decode().strip() or "go (unknown version)"
 
 
-def compile_go(build: GoBuild, out: Path, *, cache_dir: Path, path: str) -> Path:
-    """Compile ``build`` into the file ``out``; BuildError with the compiler's last lines."""
+class Compile:
+    """A ``go build`` under way (:func:`start_compile`); :meth:`wait` for the binary.
+
+    The compile runs while the caller lays out everything that does not need the binary
+    (the base, the support layer, the engine's connection): it is the longest step of a
+    release, and the rest then costs no time of its own. Its output goes to a file, so a
+    long error listing never blocks it on a full pipe.
+    """
+
+    def __init__(self, build: GoBuild, out: Path, process: subprocess.Popen[bytes], log: IO[bytes]):
+        self.build = build
+        self.out = out
+        self._process = process
+        self._log = log
+
+    def wait(self) -> Path:
+        """The binary once the compile ends; BuildError with the compiler's last lines."""
+        try:
+            code = self._process.wait()
+            self._log.seek(0)
+            text = self._log.read().decode(errors="replace").strip()
+        finally:
+            self._log.close()
+        if code != 0:
+            _failed(self.build, text)
+        return self.out
+
+    def cancel(self) -> None:
+        """Stop the compile (the build failed elsewhere) and reap it."""
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        self._log.close()
+
+
+def start_compile(build: GoBuild, out: Path, *, cache_dir: Path, path: str) -> Compile:
+    """Start compiling ``build`` into the file ``out``."""
+    if not build.module_dir.is_dir():
+        raise InputError(f"{build.module_dir}: no such directory")
     go = find_go(path)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    env = go_env(build, cache_dir, path)
-    result = subprocess.run(
-        go_command(build, out, go),
-        cwd=build.module_dir,
-        env=env,
-        capture_output=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        lines = result.stderr.decode(errors="replace").strip().splitlines()
-        hint = None
-        text = "\n".join(lines)
-        if any(sign in text for sign in _MISSING_MODULE):
-            hint = "there is no module proxy here: vendor the dependencies (go mod vendor)"
-        raise BuildError(
-            f"go build {build.package} in {build.module_dir} for {build.platform} failed: "
-            + " / ".join(lines[-4:]),
-            hint=hint,
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by Compile.wait or cancel)
+    try:
+        process = subprocess.Popen(
+            go_command(build, out, go),
+            cwd=build.module_dir,
+            env=go_env(build, cache_dir, path),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
-    return out
+    except OSError as exc:
+        log.close()
+        raise BuildError(f"cannot run {go}: {exc.strerror}") from None
+    return Compile(build, out, process, log)
+
+
+def binary_path(bin_dir: Path, platform: Platform, name: str) -> Path:
+    """Where a platform's binary is compiled to under ``bin_dir``."""
+    return bin_dir / f"{platform.os}-{platform.architecture}{platform.variant}" / name
+
+
+def start_compiles(
+    builds: Sequence[GoBuild], bin_dir: Path, name: str, *, cache_dir: Path, path: str
+) -> list[Compile]:
+    """Start every compile of ``builds``, each into :func:`binary_path`; when one cannot
+    start, those started are stopped."""
+    compiles: list[Compile] = []
+    try:
+        for build in builds:
+            out = binary_path(bin_dir, build.platform, name)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            compiles.append(start_compile(build, out, cache_dir=cache_dir, path=path))
+    except BaseException:
+        for compile_ in compiles:
+            compile_.cancel()
+        raise
+    return compiles
+
+
+def compile_go(build: GoBuild, out: Path, *, cache_dir: Path, path: str) -> Path:
+    """Compile ``build`` into the file ``out``; BuildError with the compiler's last lines."""
+    return start_compile(build, out, cache_dir=cache_dir, path=path).wait()
+
+
+def _failed(build: GoBuild, text: str) -> NoReturn:
+    lines = text.splitlines()
+    hint = None
+    if any(sign in text for sign in _MISSING_MODULE):
+        hint = "there is no module proxy here: vendor the dependencies (go mod vendor)"
+    raise BuildError(
+        f"go build {build.package} in {build.module_dir} for {build.platform} failed: "
+        + " / ".join(lines[-4:]),
+        hint=hint,
+    )

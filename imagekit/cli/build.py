@@ -9,6 +9,7 @@ is assembled in a temporary directory that is removed once every output is writt
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -71,12 +72,22 @@ def platforms(values: Sequence[str]) -> tuple[Platform, ...]:
 
 
 @contextmanager
-def work_store() -> Iterator[BlobStore]:
-    """A blob store in a temporary directory, removed afterwards."""
+def work_store(config: Config | None = None, directory: str | None = None) -> Iterator[BlobStore]:
+    """A blob store in ``directory``, or in a temporary directory removed afterwards; its
+    layer cache is ``layers/`` in the cache directory of ``config`` (none without one).
+    Compressions still running are waited for at the end."""
     from imagekit.build.blobs import BlobStore
+    from imagekit.build.layercache import LayerCache
 
-    with tempfile.TemporaryDirectory(prefix="imagekit-build-") as name:
-        yield BlobStore(name)
+    cache = LayerCache(Path(config.cache_dir) / "layers") if config and config.cache_dir else None
+    with contextlib.ExitStack() as stack:
+        if directory is None:
+            directory = stack.enter_context(tempfile.TemporaryDirectory(prefix="imagekit-build-"))
+        store = BlobStore(directory, cache)
+        try:
+            yield store
+        finally:
+            store.wait()
 
 
 def push_built(
@@ -102,15 +113,17 @@ def deliver(
     pushes: Sequence[str] = (),
     config: Config | None = None,
     insecure: bool = False,
+    docker_client: Any = None,
 ) -> None:
     """Write ``built`` to every output and push it to every ``--push`` reference, then
-    print the result (digest or JSON) on stdout and the layers on stderr."""
+    print the result (digest or JSON) on stdout and the layers on stderr. ``docker_client``
+    serves ``docker-daemon:`` outputs (one is made for them when None)."""
     from imagekit.build.outputs import parse_output, write_outputs
     from imagekit.build.summary import summary
     from imagekit.report.sizes import human_size
 
     specs = [parse_output(text) for text in outputs]
-    written = write_outputs(built, specs, platform=platform)
+    written = write_outputs(built, specs, platform=platform, docker_client=docker_client)
     result = summary(built, written)
     if pushes:
         assert config is not None
@@ -186,7 +199,7 @@ def run_root(
         busybox=Path(options["busybox"]),
     )
     err(f"building the {name} root")
-    with work_store() as store:
+    with work_store(config) as store:
         deliver(
             build_root(request, store),
             outputs,
@@ -197,65 +210,15 @@ def run_root(
         )
 
 
-def _opener(insecure: bool) -> Callable[[str, Platform], Image]:
+def opener_of(insecure: bool) -> Callable[[str, Platform], Image]:
+    """What opens the image source `--base` names (registries too)."""
+
     def opener(text: str, platform: Platform) -> Image:
         from imagekit.report.sources import open_source
 
         return open_source(text, platform=platform, insecure=insecure)
 
     return opener
-
-
-def run_go(
-    config: Config, path: str, options: dict[str, Any], outputs: Sequence[str], fmt: str
-) -> None:
-    from imagekit.build.gocompile import host_platform
-    from imagekit.build.goimage import (
-        GoEnvironment,
-        GoImageRequest,
-        build_go_image,
-        source_revision,
-    )
-
-    chosen = platforms(options["platform"]) or (host_platform(),)
-    module_dir = Path(path)
-    labels = pairs(options["label"], "--label")
-    revision = "" if options["no_git"] else source_revision(module_dir)
-    request = GoImageRequest(
-        module_dir,
-        chosen,
-        package=options["package"],
-        name=options["name"] or "",
-        base=options["base"],
-        ca_certificates=options["ca_certificates"],
-        ca_bundle=Path(options["ca_bundle"]) if options["ca_bundle"] else None,
-        tzdata=options["tzdata"],
-        user=options["user"],
-        env=tuple(f"{k}={v}" for k, v in pairs(options["env"], "--env")),
-        labels=labels,
-        annotations=pairs(options["annotation"], "--annotation"),
-        version=options["image_version"] or "",
-        revision=revision,
-        tags=tuple(t for t in (options["tags"] or "").split(",") if t),
-        epoch=source_date_epoch(config),
-    )
-    if options["ca_bundle"] and not options["ca_certificates"]:
-        raise UsageError("--ca-bundle and --no-ca-certificates contradict each other")
-    environment = GoEnvironment(Path(config.cache_dir), config.path)
-    err(f"building {module_dir} for {', '.join(str(p) for p in chosen)} on {request.base}")
-    with work_store() as store:
-        built = build_go_image(
-            request, store, environment, opener=_opener(options["insecure_registry"])
-        )
-        deliver(
-            built,
-            outputs,
-            fmt,
-            platform=chosen[0] if len(chosen) == 1 else None,
-            pushes=options["pushes"],
-            config=config,
-            insecure=options["insecure_registry"],
-        )
 
 
 def register(cli: click.Group) -> None:
@@ -381,6 +344,8 @@ def register(cli: click.Group) -> None:
         The image runs as nonroot (65532) with SSL_CERT_FILE set. Reproducible: the
         same sources and SOURCE_DATE_EPOCH give the same digest.
         """
+        from imagekit.cli.buildgo import run_go
+
         run_go(config_of(ctx), path, options, outputs, fmt)
 
     _base_commands(build)

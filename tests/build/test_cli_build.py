@@ -89,6 +89,25 @@ def test_build_go_json_has_the_summary(
     assert (tmp_path / "probe.tar").stat().st_size > result["layers"][-1]["size"]
 
 
+def test_the_layers_that_recur_are_gzipped_once_into_the_cache_directory(
+    invoke: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    env = {"IMAGEKIT_CACHE_DIR": str(cache), "SOURCE_DATE_EPOCH": "1700000000"}
+    args = ["build", "go", str(PROBE), "--no-git", "--format", "json"]
+    code, first, stderr = invoke(args, **env)
+    assert code == 0, stderr
+    kept = {path.name for path in (cache / "layers" / "blobs" / "sha256").iterdir()}
+    busybox, support, app = (layer["digest"] for layer in json.loads(first)["layers"])
+    assert {busybox[7:], support[7:]} <= kept
+    assert app[7:] not in kept  # a release's layer is not kept
+    written = {path: path.stat().st_mtime_ns for path in (cache / "layers").rglob("*")}
+    code, second, stderr = invoke([*args, "--image-version", "2"], **env)
+    assert code == 0, stderr
+    assert [layer["digest"] for layer in json.loads(second)["layers"]] == [busybox, support, app]
+    assert {path: path.stat().st_mtime_ns for path in (cache / "layers").rglob("*")} == written
+
+
 @pytest.mark.parametrize(
     ("args", "env", "code", "says"),
     [
@@ -97,6 +116,7 @@ def test_build_go_json_has_the_summary(
         (["build", "root", "busybox", "-o", "busybox:1"], {}, 2, "transport"),
         (["build", "root", "busybox"], {"SOURCE_DATE_EPOCH": "yesterday"}, 2, "SOURCE_DATE_EPOCH"),
         (["build", "go", "/nonexistent/module"], {}, 2, "no such directory"),
+        (["build", "go", "/nonexistent/module", "--name", "x"], {}, 2, "no such directory"),
         (["build", "go", str(PROBE), "--platform", "linux"], {}, 2, "platform"),
         (["build", "go", str(PROBE), "--env", "NOEQUALS"], {}, 2, "KEY=VALUE"),
         (["build", "go", str(PROBE), "--ca-bundle", "/nonexistent.pem"], {}, 2, "no such file"),

@@ -59,7 +59,20 @@ def free_port() -> int:
 
 
 def run(engine: Any, tag: str, command: list[str]) -> str:
-    output = engine.containers.run(tag, command, remove=True, network_mode="host")
+    """The container's stdout, read once it has exited (ContainerError for a non-zero exit).
+
+    Not the SDK's ``containers.run``: it follows the log stream while the container runs,
+    and a last line without a newline (``200 secure``) is now and then lost that way.
+    """
+    container = engine.containers.run(tag, command, detach=True, network_mode="host")
+    try:
+        status = container.wait()["StatusCode"]
+        if status != 0:
+            stderr = container.logs(stdout=False, stderr=True)
+            raise docker.errors.ContainerError(container, status, command, tag, stderr)
+        output = container.logs(stdout=True, stderr=False)
+    finally:
+        container.remove(force=True)
     assert isinstance(output, bytes)
     return output.decode()
 

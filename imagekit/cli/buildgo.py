@@ -1,0 +1,139 @@
+"""``imagekit build go PATH`` at run time: the compile starts first, and what the outputs
+need (the docker SDK and a connection to the engine, the pusher) is made ready in a thread
+while it runs. The command's options are in :mod:`imagekit.cli.build`."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import tempfile
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from imagekit.cli.build import (
+    deliver,
+    opener_of,
+    pairs,
+    platforms,
+    source_date_epoch,
+    work_store,
+)
+from imagekit.cli.common import err
+from imagekit.config import Config
+from imagekit.errors import UsageError
+
+
+class Preload:
+    """Imports what the outputs will need (the docker SDK, the pusher) and connects to the
+    engine in a thread, started once the compile runs: a Go build spends most of its time
+    in the compiler with the interpreter idle, and this is a tenth of a second of a release
+    otherwise. A failure here is left for the output itself to meet and report."""
+
+    def __init__(self, outputs: Sequence[str], pushes: Sequence[str], docker_host: str) -> None:
+        self._engine = any(text.startswith("docker-daemon:") for text in outputs)
+        self._pusher = bool(pushes)
+        self._docker_host = docker_host
+        self._thread: threading.Thread | None = None
+        self.client: Any = None
+
+    def start(self) -> None:
+        if (self._engine or self._pusher) and self._thread is None:
+            self._thread = threading.Thread(target=self._load, name="imagekit-preload")
+            self._thread.start()
+
+    def _load(self) -> None:
+        with contextlib.suppress(Exception):
+            if self._pusher:
+                importlib.import_module("imagekit.cli.push")
+            if self._engine:
+                from imagekit.oci.engine import client_from
+
+                self.client = client_from(self._docker_host or None)
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
+    def close(self) -> None:
+        self.join()
+        if self.client is not None:
+            self.client.close()
+
+
+def run_go(
+    config: Config, path: str, options: dict[str, Any], outputs: Sequence[str], fmt: str
+) -> None:
+    """The compile starts as soon as the arguments are checked, before the rest of the
+    builder is imported: what follows it costs a release no time of its own."""
+    from imagekit.build.gocompile import GoBuild, binary_name, host_platform, start_compiles
+
+    chosen = platforms(options["platform"]) or (host_platform(),)
+    module_dir = Path(path)
+    labels = pairs(options["label"], "--label")
+    env = tuple(f"{k}={v}" for k, v in pairs(options["env"], "--env"))
+    annotations = pairs(options["annotation"], "--annotation")
+    if options["ca_bundle"] and not options["ca_certificates"]:
+        raise UsageError("--ca-bundle and --no-ca-certificates contradict each other")
+    epoch = source_date_epoch(config)
+    tags = tuple(t for t in (options["tags"] or "").split(",") if t)
+    name = options["name"] or binary_name(module_dir, options["package"])
+    builds = [GoBuild(module_dir, p, options["package"], tags) for p in chosen]
+    err(f"building {module_dir} for {', '.join(str(p) for p in chosen)} on {options['base']}")
+    preload = Preload(outputs, options["pushes"], config.docker_host)
+    with tempfile.TemporaryDirectory(prefix="imagekit-build-") as scratch:
+        cache_dir = Path(config.cache_dir)
+        compiles = start_compiles(
+            builds, Path(scratch) / "bin", name, cache_dir=cache_dir, path=config.path
+        )
+        preload.start()
+        try:
+            from imagekit.build.goimage import (
+                GoEnvironment,
+                GoImageRequest,
+                build_go_image,
+                source_revision,
+            )
+
+            request = GoImageRequest(
+                module_dir,
+                chosen,
+                package=options["package"],
+                name=name,
+                base=options["base"],
+                ca_certificates=options["ca_certificates"],
+                ca_bundle=Path(options["ca_bundle"]) if options["ca_bundle"] else None,
+                tzdata=options["tzdata"],
+                user=options["user"],
+                env=env,
+                labels=labels,
+                annotations=annotations,
+                version=options["image_version"] or "",
+                revision="" if options["no_git"] else source_revision(module_dir),
+                tags=tags,
+                epoch=epoch,
+            )
+            with work_store(config, scratch) as store:
+                built = build_go_image(
+                    request,
+                    store,
+                    GoEnvironment(cache_dir, config.path),
+                    opener=opener_of(options["insecure_registry"]),
+                    compiles=compiles,
+                )
+                preload.join()
+                deliver(
+                    built,
+                    outputs,
+                    fmt,
+                    platform=chosen[0] if len(chosen) == 1 else None,
+                    pushes=options["pushes"],
+                    config=config,
+                    insecure=options["insecure_registry"],
+                    docker_client=preload.client,
+                )
+        finally:
+            for compile_ in compiles:
+                compile_.cancel()
+            preload.close()
