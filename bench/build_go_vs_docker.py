@@ -5,18 +5,24 @@ The service is examples/go-service. docker builds it with a golang-go build stag
 Debian root (debian:bookworm-slim, as .ci/services makes it) and a busybox final stage; the
 classic builder has no cache mounts, so a layer that runs ``go build -trimpath std`` warms
 the Go cache inside the build stage (both sides then compile with a warm cache). After one
-untimed build each, every round changes main.go (a release) and times:
+untimed build each, every round makes a release (main.go changed, with a token of this run
+so that no release is in the engine's layer cache or the Go cache from an earlier run) and
+times, each on a release of its own:
 
-- ``docker build`` (the build stage's apt and std layers cached, the compile and the final
-  COPY layers rebuilt);
-- ``imagekit build go --output docker-daemon:...`` (compiled, laid out, loaded into the
-  same engine), and with ``--output oci:DIR`` (no engine).
+- ``docker build -q`` (the build stage's apt and std layers cached, the compile and the
+  final COPY layers rebuilt) until it returns: the image is then tagged in the engine;
+- ``imagekit build go --output docker-daemon:...`` until it returns: compiled, laid out and
+  loaded into the same engine under one tag, release after release, as docker build does;
+- extra rows, as ko is used: ``--output oci:DIR`` (no engine) and ``--push HOST/REPO:TAG``
+  to the registry of ``--registry`` (skipped when it does not answer).
 
-Reported: median wall times, image sizes (uncompressed: docker's ``Size``; imagekit's own
-total of the layer tars and docker's ``Size`` of the loaded image), the binary, the size of
-the layers a release changed, and for ``--base scratch`` the image against the binary. With
-``--roots`` (default on) the busybox, debian and runtime roots are each built twice with one
-SOURCE_DATE_EPOCH: their sizes and whether the two digests are one.
+imagekit runs as installed (its bytecode compiled first, as pip does). Reported: median
+wall times (and every time in ``--json``), the load average, image sizes (uncompressed:
+docker's ``Size``; imagekit's own total of the layer tars and docker's ``Size`` of the
+loaded image), the binary, the size of the layers a release changed, for ``--base
+scratch`` the image against the binary, and the app layer gzipped at levels 1, 6 and 9.
+With ``--roots`` (default on) the busybox, debian and runtime roots are each built twice
+with one SOURCE_DATE_EPOCH: their sizes and whether the two digests are one.
 
 Targets: imagekit at most half of docker build's time; uncompressed image at most binary +
 2.5 MB on busybox, binary + 0.3 MB on scratch; debian root at most 80 MB, runtime at most
@@ -26,8 +32,11 @@ Targets: imagekit at most half of docker build's time; uncompressed image at mos
 from __future__ import annotations
 
 import argparse
+import compileall
+import io
 import json
 import os
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -42,6 +51,7 @@ EXAMPLE = ROOT / "examples" / "go-service"
 IMAGEKIT = str(Path(sys.executable).with_name("imagekit"))
 DOCKER_TAG = "imagekit-bench/go-docker:latest"
 IMAGEKIT_TAG = "imagekit-bench/go-imagekit:latest"
+PUSH_REPOSITORY = "imagekit-bench/go"
 EPOCH = "1700000000"
 MB = 1_000_000
 
@@ -64,11 +74,18 @@ ENTRYPOINT ["/usr/local/bin/hello"]
 """
 
 
-def release(context: Path, n: int) -> None:
+#: Part of every release's source: a release of one run is new to the engine's layer cache
+#: and to the Go cache, even when an earlier run built releases 1, 2, 3 (a cached COPY would
+#: turn docker build into a few cache lookups, which no release is).
+RUN_TOKEN = secrets.token_hex(6)
+
+
+def release(context: Path, n: int | str) -> None:
     """Change the service's source as a release does."""
     main = context / "main.go"
     text = (EXAMPLE / "main.go").read_text()
-    main.write_text(text.replace('"hello from %s\\n"', f'"hello from %s (release {n})\\n"'))
+    changed = f'"hello from %s (release {RUN_TOKEN}-{n})\\n"'
+    main.write_text(text.replace('"hello from %s\\n"', changed))
 
 
 def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
@@ -89,11 +106,13 @@ def docker_build(client: Any, context: Path) -> float:
 
 
 def imagekit_build(
-    context: Path, env: dict[str, str], *outputs: str, base: str = "busybox"
+    context: Path, env: dict[str, str], *outputs: str, base: str = "busybox", push: str = ""
 ) -> tuple[float, dict[str, Any]]:
     args = [IMAGEKIT, "build", "go", str(context), "--base", base, "--no-git", "--format", "json"]
     for output in outputs:
         args += ["--output", output]
+    if push:
+        args += ["--push", push]
     seconds, stdout = timed(args, env)
     return seconds, json.loads(stdout)
 
@@ -114,7 +133,33 @@ def changed(before: list[tuple[str, int]], after: list[tuple[str, int]]) -> int:
     return sum(size for diff_id, size in after if diff_id not in old)
 
 
-def bench_go(client: Any, rounds: int, work: Path) -> dict[str, Any]:
+def registry_up(address: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://{address}/v2/", timeout=5):
+            return True
+    except OSError:
+        return False
+
+
+def pushed(
+    context: Path, env: dict[str, str], registry: str, tag: str, times: dict[str, list[float]]
+) -> str | None:
+    """Time one build pushed to ``registry``; None (and no push row) when the push fails:
+    the registry is a shared service that other test runs restart."""
+    try:
+        seconds, _ = imagekit_build(context, env, push=f"{registry}/{PUSH_REPOSITORY}:{tag}")
+    except SystemExit as exc:
+        print(f"the push to {registry} failed, no --push row: {exc}", file=sys.stderr)
+        times.pop("imagekit_push", None)
+        return None
+    if tag != "warm":
+        times["imagekit_push"].append(seconds)
+    return registry
+
+
+def bench_go(client: Any, rounds: int, work: Path, registry: str | None) -> dict[str, Any]:
     context = work / "context"
     shutil.copytree(EXAMPLE, context, ignore=shutil.ignore_patterns("Dockerfile", ".dockerignore"))
     (context / "Dockerfile").write_text(DOCKERFILE)
@@ -127,9 +172,14 @@ def bench_go(client: Any, rounds: int, work: Path) -> dict[str, Any]:
     print("warming: docker build (apt-get install golang-go, go build std) ...", file=sys.stderr)
     docker_build(client, context)
     imagekit_build(context, env, f"docker-daemon:{IMAGEKIT_TAG}")
+    load_at_start = os.getloadavg()[0]
     docker_layers = layer_sizes(client, DOCKER_TAG)
     imagekit_json: dict[str, Any] = {}
     times: dict[str, list[float]] = {"docker": [], "imagekit_engine": [], "imagekit_oci": []}
+    if registry:
+        times["imagekit_push"] = []
+        # the first push uploads the base and support layers; a release then sends its own
+        registry = pushed(context, env, registry, "warm", times)
     release_docker = release_imagekit = release_compressed = 0
     for n in range(1, rounds + 1):
         release(context, n)
@@ -140,8 +190,12 @@ def bench_go(client: Any, rounds: int, work: Path) -> dict[str, Any]:
         before = imagekit_json
         seconds, imagekit_json = imagekit_build(context, env, f"docker-daemon:{IMAGEKIT_TAG}")
         times["imagekit_engine"].append(seconds)
+        release(context, f"{n}-oci")  # a release of its own: its compile is not cached
         seconds, _ = imagekit_build(context, env, f"oci:{layout}:r{n}")
         times["imagekit_oci"].append(seconds)
+        if registry:
+            release(context, f"{n}-push")
+            registry = pushed(context, env, registry, f"r{n}", times)
         if before:
             old = {layer["diff_id"] for layer in before["layers"]}
             release_imagekit = sum(
@@ -154,10 +208,13 @@ def bench_go(client: Any, rounds: int, work: Path) -> dict[str, Any]:
             )
     binary = imagekit_json["layers"][-1]["uncompressed_size"]
     _, scratch = imagekit_build(context, env, base="scratch")
+    levels = gzip_levels(layout, f"r{rounds}")
     medians = {name: statistics.median(values) for name, values in times.items()}
     return {
         "rounds": rounds,
+        "load": (load_at_start, os.getloadavg()[0]),
         "seconds": medians,
+        "times": times,
         "speedup_engine": medians["docker"] / medians["imagekit_engine"],
         "docker_image_size": client.images.get(DOCKER_TAG).attrs["Size"],
         "imagekit_image_size_engine": client.images.get(IMAGEKIT_TAG).attrs["Size"],
@@ -170,7 +227,27 @@ def bench_go(client: Any, rounds: int, work: Path) -> dict[str, Any]:
         "release_layer_imagekit_compressed": release_compressed,
         "scratch_uncompressed": scratch["uncompressed_size"],
         "scratch_binary_layer": scratch["layers"][-1]["uncompressed_size"],
+        "app_layer_gzip": levels,
     }
+
+
+def gzip_levels(layout: Path, tag: str) -> dict[str, dict[str, float]]:
+    """The app layer's tar gzipped at levels 1, 6 and 9 by imagekit's compressor: bytes and
+    the median of three times each (what choosing the app layer's level weighs)."""
+    from imagekit.oci.compress import compress
+    from imagekit.oci.layout import open_layout
+
+    with open_layout(layout, tag) as image, image.layers[-1].open() as stream:
+        tar = stream.read()
+    found: dict[str, dict[str, float]] = {}
+    for level in (1, 6, 9):
+        seconds = []
+        for _ in range(3):
+            started = time.perf_counter()
+            result = compress(io.BytesIO(tar), None, "gzip", level)
+            seconds.append(time.perf_counter() - started)
+        found[str(level)] = {"bytes": result.size, "seconds": statistics.median(seconds)}
+    return found
 
 
 def bench_roots(work: Path) -> dict[str, Any]:
@@ -231,6 +308,11 @@ def render(go: dict[str, Any], roots: dict[str, Any] | None, checks: dict[str, b
         f"  imagekit build go --output docker-daemon:...     {s['imagekit_engine']:7.2f} s"
         f"   ({go['speedup_engine']:.1f}x faster)",
         f"  imagekit build go --output oci:DIR               {s['imagekit_oci']:7.2f} s",
+        *(
+            [f"  imagekit build go --push HOST/REPO:TAG           {s['imagekit_push']:7.2f} s"]
+            if "imagekit_push" in s
+            else []
+        ),
         "Image sizes (uncompressed):",
         f"  docker build image (engine Size)                 {go['docker_image_size'] / MB:7.2f} MB",
         f"  docker build image (layer tars)                  {go['docker_uncompressed'] / MB:7.2f} MB",
@@ -243,6 +325,12 @@ def render(go: dict[str, Any], roots: dict[str, Any] | None, checks: dict[str, b
         f"  docker build: new layers                         {go['release_layer_docker'] / MB:7.2f} MB",
         f"  imagekit: new layers                             {go['release_layer_imagekit'] / MB:7.2f} MB",
     ]
+    lines.append(f"App layer ({go['binary_layer'] / MB:.2f} MB tar) gzipped by imagekit:")
+    for level, found in go["app_layer_gzip"].items():
+        lines.append(
+            f"  level {level}   {found['bytes'] / MB:7.3f} MB  {found['seconds'] * 1000:6.0f} ms"
+        )
+    lines.append(f"Load average at the start and the end: {go['load'][0]:.1f}, {go['load'][1]:.1f}")
     if roots:
         lines.append("Roots (built twice with SOURCE_DATE_EPOCH=" + EPOCH + "):")
         for name, r in roots.items():
@@ -260,6 +348,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="Releases timed (default 3).")
     parser.add_argument("--no-roots", action="store_true", help="Skip the roots.")
     parser.add_argument("--json", metavar="FILE", help="Also write the numbers as JSON.")
+    parser.add_argument(
+        "--registry",
+        default=os.environ.get("IMAGEKIT_REGISTRY_ADDR", "127.0.0.1:5555"),
+        help="HOST:PORT of a registry for the --push row (skipped when it does not answer).",
+    )
     options = parser.parse_args()
     if shutil.which("docker") is None or shutil.which("go") is None:
         print("needs the docker CLI and go (golang-go)", file=sys.stderr)
@@ -276,9 +369,15 @@ def main() -> int:
         print(f"no docker engine: {exc}", file=sys.stderr)
         return 2
     ensure_base_images(client)
+    # imagekit as installed: pip compiles its bytecode at install time, while a checkout
+    # run with PYTHONDONTWRITEBYTECODE=1 would compile every module on every start
+    compileall.compile_dir(str(ROOT / "imagekit"), quiet=1)
     with tempfile.TemporaryDirectory(prefix="imagekit-bench-go-") as name:
         work = Path(name)
-        go = bench_go(client, max(options.rounds, 2), work)
+        registry = options.registry if registry_up(options.registry) else None
+        if registry is None:
+            print(f"no registry at {options.registry}: no --push row", file=sys.stderr)
+        go = bench_go(client, max(options.rounds, 2), work, registry)
         roots = None if options.no_roots else bench_roots(work)
     checks = verdicts(go, roots)
     print(render(go, roots, checks))
