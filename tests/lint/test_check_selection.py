@@ -152,7 +152,7 @@ LINES = [
     "COPY x.tar /x.tar",
     "RUN bsdtar -xf /x.tar",
     "RUN echo`rm -rf /tmp/x`",
-    "RUN a\"pt-get\" install -y curl",
+    'RUN a"pt-get" install -y curl',
     "COPY . .",
     "COPY app.tar.gz /tmp/",
     "RUN tar -xf /tmp/app.tar.gz",
