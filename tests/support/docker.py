@@ -13,7 +13,6 @@ removed at the end of the session; the base images stay cached in the engine.
 
 from __future__ import annotations
 
-import contextlib
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,10 +109,29 @@ def session() -> Iterator[Any]:
     try:
         yield client
     finally:
-        for image in client.images.list(filters={"label": LABEL}):
-            with contextlib.suppress(docker.errors.NotFound):
-                client.images.remove(image.id, force=True)
+        _remove_labelled(client)
         client.close()
+
+
+def _remove_labelled(client: Any) -> None:
+    """Remove the images the tests built; a parent goes once its children are gone (the
+    engine refuses it before), so passes repeat while they remove something. A parent of
+    an image that is not a test's (one a user built on it) stays."""
+    left = client.images.list(filters={"label": LABEL})
+    while left:
+        refused = []
+        for image in left:
+            try:
+                client.images.remove(image.id, force=True)
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as error:
+                if error.status_code != 409:
+                    raise
+                refused.append(image)
+        if len(refused) == len(left):
+            return
+        left = refused
 
 
 def build(client: Any, directory: Path, dockerfile: str | Path, tag: str) -> Image:
