@@ -1,8 +1,8 @@
 """The image an app is laid on: ``scratch``, a root made here, or any image source.
 
-``busybox`` is the busybox root made on the fly (it is small and quick); ``runtime`` is the
-runtime root, made once per suite, platform and SOURCE_DATE_EPOCH and kept in the cache
-directory as an OCI layout (a release then finds its base unchanged, byte for byte); any
+``busybox`` and ``runtime`` are roots made here, once per busybox binary (or suite),
+platform and SOURCE_DATE_EPOCH, and kept in the cache directory as OCI layouts (a release
+then finds its base unchanged, byte for byte, and does not make it again); any
 other name is an image source in the transport syntax (``docker-daemon:``, ``oci:``,
 ``docker-archive:``, ``docker://``), opened by the caller's opener. The base's layers are
 kept as they are (uncompressed ones are gzipped, deterministically), with their history
@@ -11,7 +11,9 @@ and run configuration; :func:`base_files` finds the files the app layers merge w
 
 from __future__ import annotations
 
+import shutil
 import tarfile
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,8 @@ from imagekit.oci.manifest import Platform
 #: Opens an image source for a platform (the CLI passes one that reaches registries too).
 Opener = Callable[[str, Platform], Image]
 KEYWORDS = ("busybox", "scratch", "runtime")
+#: Part of the cache key of roots: changes when the roots' contents would.
+ROOTS_FORMAT = "r1"
 WANTED = ("etc/passwd", "etc/group")
 
 
@@ -65,17 +69,31 @@ def _of_image(name: str, image: Image, store: BlobStore, created: str, reference
     )
 
 
-def _cached_runtime(
-    request: RootRequest, store: BlobStore, cache_dir: Path, platform: Platform
-) -> Image:
-    key = f"runtime-{request.suite}-{platform.os}-{platform.architecture}{platform.variant}"
-    layout = cache_dir / "roots" / f"{key}-{request.epoch or 0}"
+def _cached_root(request: RootRequest, store: BlobStore, cache_dir: Path, key: str) -> Image:
+    """The root ``request`` names, from the cache directory's layout ``key`` (made there
+    the first time): a release then finds its base unchanged, and a build skips it."""
+    layout = cache_dir / "roots" / key
     if not (layout / "index.json").exists():
         built = build_root(request, store)
-        scratch = layout.with_name(layout.name + ".partial")
-        write_oci(built, scratch, "runtime")
-        scratch.rename(layout)
-    return open_layout(layout, "runtime")
+        layout.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=layout.parent))
+        write_oci(built, scratch, request.name)
+        try:
+            scratch.rename(layout)
+        except OSError:  # another build made it meanwhile
+            shutil.rmtree(scratch, ignore_errors=True)
+    return open_layout(layout, request.name)
+
+
+def _root_key(request: RootRequest, platform: Platform) -> str:
+    where = f"{platform.os}-{platform.architecture}{platform.variant}-{request.epoch or 0}"
+    if request.name == "busybox":
+        try:
+            binary = Digest.of_bytes(request.busybox.read_bytes()).hex[:16]
+        except OSError:  # not cached: build_root says what is wrong with it
+            binary = "unreadable"
+        return f"busybox-{binary}-{where}-{ROOTS_FORMAT}"
+    return f"{request.name}-{request.suite}-{where}-{ROOTS_FORMAT}"
 
 
 def resolve_base(
@@ -93,10 +111,7 @@ def resolve_base(
         return Base(name)
     if name in ("busybox", "runtime"):
         request = RootRequest(name, epoch=epoch, platform=platform)
-        if name == "busybox":
-            image: Image = build_root(request, store)
-        else:
-            image = _cached_runtime(request, store, cache_dir, platform)
+        image = _cached_root(request, store, cache_dir, _root_key(request, platform))
         return _check(_of_image(name, image, store, created, ""), platform)
     if opener is None:
         raise BuildError(f"--base {name}: image sources cannot be opened here")

@@ -358,3 +358,27 @@ def test_a_module_that_needs_the_network_says_to_vendor(go_cache: Path, tmp_path
     with pytest.raises(BuildError) as failure:
         build(module, tmp_path / "store", go_cache)
     assert failure.value.hint is not None and "go mod vendor" in failure.value.hint
+
+
+def test_the_busybox_root_is_kept_per_binary_in_the_cache(tmp_path: Path) -> None:
+    from imagekit.build.base import resolve_base
+
+    cache = tmp_path / "cache"
+    store = BlobStore(tmp_path / "blobs")
+    options: dict[str, Any] = {"epoch": EPOCH, "created": "", "cache_dir": cache}
+    first = resolve_base("busybox", AMD64, store, **options)
+    (kept,) = (cache / "roots").iterdir()
+    assert kept.name.startswith("busybox-") and (kept / "index.json").is_file()
+    second = resolve_base("busybox", AMD64, store, **options)
+    assert [layer.descriptor.digest for layer in second.layers] == [
+        layer.descriptor.digest for layer in first.layers
+    ]
+    # another binary is another root, not the one kept for the first
+    other = tmp_path / "busybox"
+    shutil.copy("/bin/busybox", other)
+    with open(other, "ab") as binary:
+        binary.write(b"\0")
+    from imagekit.build.base import _root_key
+
+    assert _root_key(RootRequest("busybox", epoch=EPOCH), AMD64) == kept.name
+    assert _root_key(RootRequest("busybox", epoch=EPOCH, busybox=other), AMD64) != kept.name
