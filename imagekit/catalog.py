@@ -12,8 +12,6 @@ a test fails when it differs from the TOML files), so a lint run reads one JSON 
 never imports the TOML parser; without it, the TOML files are read.
 """
 
-from __future__ import annotations
-
 import enum
 import functools
 import os
@@ -58,7 +56,7 @@ class Severity(enum.Enum):
         return _RANKS[self]
 
     @classmethod
-    def parse(cls, value: str) -> Severity:
+    def parse(cls, value: str) -> "Severity":
         """The severity named ``value`` (case-insensitive); ConfigError if there is none."""
         try:
             return cls(value.strip().lower())
@@ -167,7 +165,7 @@ def _unknown(key: str) -> UsageError:
     return UsageError(f"unknown rule {key.strip()}; `imagekit rules` lists them")
 
 
-def rules_dir() -> Path:
+def rules_dir() -> "Path":
     """The catalogue directory: ``imagekit/_rules`` when installed, ``<repo>/rules`` in a checkout."""
     from pathlib import Path
 
@@ -221,7 +219,7 @@ def load_rule(rule_id: str) -> Rule:
     return parse_rule(path, _read_toml(path))
 
 
-def read_catalog(directory: Path) -> Catalog:
+def read_catalog(directory: "Path") -> Catalog:
     """Read and validate every ``IKnnn.toml`` in ``directory``."""
     files = sorted(directory.glob("*.toml"))
     if not files:
@@ -229,7 +227,7 @@ def read_catalog(directory: Path) -> Catalog:
     return _catalog((path, _read_toml(path)) for path in files)
 
 
-def _catalog(tables: Iterator[tuple[str | Path, dict[str, Any]]]) -> Catalog:
+def _catalog(tables: "Iterator[tuple[str | Path, dict[str, Any]]]") -> Catalog:
     """The catalogue of (rule file, table) pairs, validated, ordered by id."""
     rules: dict[str, Rule] = {}
     names: dict[str, str | Path] = {}
@@ -284,7 +282,7 @@ def _compiled(directory: str) -> dict[str, Any] | None:
     return compiled
 
 
-def compile_catalog(directory: Path) -> str:
+def compile_catalog(directory: "Path") -> str:
     """The precompiled form of the catalogue in ``directory``: every rule file's table and
     the data tables of :data:`COMPILED_DATA`, as JSON text (keys sorted, so the file only
     changes where a rule does). The rule files are validated first."""
@@ -296,12 +294,12 @@ def compile_catalog(directory: Path) -> str:
     return json.dumps({"rules": rules, "data": data}, indent=1, sort_keys=True) + "\n"
 
 
-def read_rule_file(path: str | Path) -> dict[str, Any]:
+def read_rule_file(path: "str | Path") -> dict[str, Any]:
     """The TOML table of one rule file; ConfigError naming the file when it cannot be read."""
     return _read_toml(path)
 
 
-def _read_toml(path: str | Path) -> dict[str, Any]:
+def _read_toml(path: "str | Path") -> dict[str, Any]:
     import tomllib
 
     try:
@@ -314,7 +312,7 @@ def _read_toml(path: str | Path) -> dict[str, Any]:
 
 
 def parse_rule(
-    path: str | Path,
+    path: "str | Path",
     data: dict[str, Any],
     *,
     id_pattern: re.Pattern[str] = _ID_RE,

@@ -6,8 +6,6 @@ libraries). Anything the small parser does not understand (``--help``, a bad val
 to click, which reports it.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from collections.abc import Sequence
@@ -121,7 +119,7 @@ class _FindingLike(Protocol):
     def rule(self) -> str: ...
 
     @property
-    def severity(self) -> Severity: ...
+    def severity(self) -> "Severity": ...
 
 
 def lint_exit_code(findings: Sequence[_FindingLike], errors: Sequence[str], failing: int) -> int:
@@ -157,7 +155,7 @@ def run_lint(
     *,
     fmt: str,
     target: str | None,
-    context: Path | None,
+    context: "Path | None",
     failure_threshold: str | None,
     no_color: bool,
     config: Config,
@@ -208,8 +206,8 @@ def run_lint(
 
 def _run_fix(
     paths: Sequence[str],
-    options: LintOptions,
-    flags: Flags,
+    options: "LintOptions",
+    flags: "Flags",
     *,
     fmt: str,
     no_color: bool,
@@ -315,7 +313,7 @@ def fast_lint_args(args: Sequence[str]) -> dict[str, Any] | None:
     return values
 
 
-def register(cli: click.Group) -> None:
+def register(cli: "click.Group") -> None:
     """Add ``lint`` to ``cli``."""
     from pathlib import Path
 

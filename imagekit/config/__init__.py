@@ -4,8 +4,6 @@ This is the only module that reads environment variables; everything else receiv
 :class:`Config` (or values taken from it) as an argument.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import NamedTuple
 

@@ -10,8 +10,6 @@ Every key and list item keeps the line it was written on, so problems can be rep
 ``FILE:LINE: message``. YAML is parsed only when a YAML file is found.
 """
 
-from __future__ import annotations
-
 import os
 import re
 from typing import Any, NamedTuple
@@ -102,7 +100,9 @@ def _find_upward(directory: str, names: tuple[str, ...]) -> str | None:
         current = parent
 
 
-_TOOL_HEADER = re.compile(r"^\s*\[\s*tool\s*\.\s*imagekit\s*[\].]", re.MULTILINE)
+#: The patterns below are compiled on first use (re caches them): most runs read no
+#: pyproject.toml.
+_TOOL_HEADER = r"^\s*\[\s*tool\s*\.\s*imagekit\s*[\].]"
 
 
 def _has_tool_table(path: str) -> bool:
@@ -111,7 +111,7 @@ def _has_tool_table(path: str) -> bool:
             text = handle.read()
     except OSError:
         return False
-    return bool(_TOOL_HEADER.search(text))
+    return bool(re.search(_TOOL_HEADER, text, re.MULTILINE))
 
 
 def read(path: str, kind: str | None = None) -> Document:
@@ -171,9 +171,9 @@ def _yaml_lines(node: Any, key: Key, lines: dict[Key, int]) -> None:
             _yaml_lines(item, (*key, index), lines)
 
 
-_TABLE_HEADER = re.compile(r"^\s*\[\s*tool\s*\.\s*imagekit((?:\s*\.\s*[A-Za-z0-9_\"'.-]+)*)\s*\]")
-_OTHER_HEADER = re.compile(r"^\s*\[")
-_KEY_LINE = re.compile(r"^\s*[\"']?([A-Za-z0-9_-]+)[\"']?\s*=")
+_TABLE_HEADER = r"^\s*\[\s*tool\s*\.\s*imagekit((?:\s*\.\s*[A-Za-z0-9_\"'.-]+)*)\s*\]"
+_OTHER_HEADER = r"^\s*\["
+_KEY_LINE = r"^\s*[\"']?([A-Za-z0-9_-]+)[\"']?\s*="
 
 
 def _read_pyproject(path: str, text: str) -> Document:
@@ -194,18 +194,20 @@ def _toml_lines(text: str) -> dict[Key, int]:
     """Lines of the ``[tool.imagekit...]`` tables and their keys (arrays: the key's line)."""
     lines: dict[Key, int] = {}
     section: Key | None = None
+    table_header, other_header = re.compile(_TABLE_HEADER), re.compile(_OTHER_HEADER)
+    key_line = re.compile(_KEY_LINE)
     for number, line in enumerate(text.splitlines(), start=1):
-        header = _TABLE_HEADER.match(line)
+        header = table_header.match(line)
         if header:
             parts = [p.strip().strip("\"'") for p in header.group(1).split(".") if p.strip()]
             section = tuple(parts)
             lines.setdefault(section, number)
             continue
-        if _OTHER_HEADER.match(line):
+        if other_header.match(line):
             section = None
             continue
         if section is not None:
-            key = _KEY_LINE.match(line)
+            key = key_line.match(line)
             if key:
                 lines.setdefault((*section, key.group(1)), number)
     return lines

@@ -1,7 +1,5 @@
 """The Dockerfile model: instructions with exact spans, stages, directives."""
 
-from __future__ import annotations
-
 import bisect
 from collections.abc import Callable
 from typing import NamedTuple, TypeVar
@@ -56,7 +54,7 @@ class Logical(NamedTuple):
             return self.source_offset(0)
         return self.source_offset(index - 1) + 1
 
-    def slice(self, start: int, end: int | None = None) -> Logical:
+    def slice(self, start: int, end: int | None = None) -> "Logical":
         end = len(self.text) if end is None else end
         pieces: list[tuple[int, int]] = []
         for i, (lstart, sstart) in enumerate(self.pieces):

@@ -6,8 +6,6 @@ bodies fed to a shell. Words keep their source offsets in the Dockerfile, so fin
 point at the offending command inside a multi-line RUN.
 """
 
-from __future__ import annotations
-
 import bisect
 import posixpath
 import re

@@ -4,8 +4,6 @@ Offsets are character offsets into the decoded text. Lines and columns are 1-bas
 ``end_column`` points one past the last character, as SARIF regions do.
 """
 
-from __future__ import annotations
-
 import bisect
 from typing import NamedTuple
 

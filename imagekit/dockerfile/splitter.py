@@ -6,8 +6,6 @@ the next one, heredocs (``<<EOF``, ``<<-EOF``, quoted names, several per line) f
 RUN, COPY and ADD.
 """
 
-from __future__ import annotations
-
 import re
 from typing import NamedTuple
 

@@ -1,7 +1,5 @@
 """Dockerfile-level words (ENV, ARG, LABEL, COPY, FROM arguments) and variable expansion."""
 
-from __future__ import annotations
-
 import re
 from typing import NamedTuple
 

@@ -3,8 +3,6 @@
 Shared by IK301 (a program shipped without a bundle) and IK302 (a fetch without one).
 """
 
-from __future__ import annotations
-
 import fnmatch
 import posixpath
 from collections.abc import Mapping

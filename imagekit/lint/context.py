@@ -1,7 +1,5 @@
 """What a check sees: the parsed Dockerfile, its shipped stages and derived facts."""
 
-from __future__ import annotations
-
 import posixpath
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -18,7 +16,7 @@ if TYPE_CHECKING:
 class LintOptions(NamedTuple):
     target: str | None = None
     """Stage to build (``--target``); the last stage when None."""
-    context: Path | None = None
+    context: "Path | None" = None
     """Build context directory (``--context``); the Dockerfile's directory when None."""
     enable: frozenset[str] = frozenset()
     """Rules that are off by default (``enabled = false`` in rules/) to run anyway; ``ALL`` for all."""
@@ -45,12 +43,12 @@ class Context:
     dockerfile: Dockerfile
     shell: ShellParser
     options: LintOptions
-    directory: Path | str | None
+    directory: "Path | str | None"
     """Directory holding the Dockerfile (None for stdin), as a Path or as text."""
     data: Any
     """Loader for rules/data tables: ``data("ca-bundles")``."""
     _scripts: dict[int, Script]
-    _facts: dict[int, _StageFacts]
+    _facts: "dict[int, _StageFacts]"
     """Per stage index: ENV/ARG, USER and SHELL gathered once (see ``_stage_facts``)."""
 
     def __init__(
@@ -58,7 +56,7 @@ class Context:
         dockerfile: Dockerfile,
         shell: ShellParser,
         options: LintOptions,
-        directory: Path | str | None,
+        directory: "Path | str | None",
         data: Any,
     ) -> None:
         self.dockerfile = dockerfile
@@ -128,7 +126,7 @@ class Context:
                 owner = self.dockerfile.stages[owner.parent] if owner.parent is not None else None
         return dict(self._stage_facts(stage).env_end)
 
-    def _stage_facts(self, stage: Stage) -> _StageFacts:
+    def _stage_facts(self, stage: Stage) -> "_StageFacts":
         """ENV/ARG, USER and SHELL of ``stage`` and its ancestors, gathered once per stage."""
         facts = self._facts.get(stage.index)
         if facts is None:

@@ -7,8 +7,6 @@ checked by parsing the shell script it produces: when the new commands would not
 where intended (a trailing shell comment, a dangling operator), no edit is offered.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Sequence
 from typing import NamedTuple

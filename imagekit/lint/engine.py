@@ -1,7 +1,5 @@
 """The lint engine: parse, run every check over the model, turn violations into findings."""
 
-from __future__ import annotations
-
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
@@ -118,9 +116,9 @@ class Linter:
         self.shellcheck: ShellCheck | None = None
         """The ShellCheck pass (``--shellcheck``), None when off."""
         if options.shellcheck:
-            from imagekit.lint.shellcheck import ShellCheck, find_shellcheck
+            from imagekit.lint import shellcheck
 
-            self.shellcheck = ShellCheck(find_shellcheck())
+            self.shellcheck = shellcheck.ShellCheck(shellcheck.find_shellcheck())
 
     @property
     def catalog(self) -> Catalog:
@@ -152,16 +150,16 @@ class Linter:
             self._shell = ShellParser()
         return self._shell
 
-    def lint_bytes(self, data: bytes, path: str, directory: Path | str | None) -> list[Finding]:
+    def lint_bytes(self, data: bytes, path: str, directory: "Path | str | None") -> list[Finding]:
         dockerfile = parse_bytes(data, path)
         return self.lint_model(dockerfile, directory)
 
     def lint_text(
-        self, text: str, path: str = "Dockerfile", directory: Path | str | None = None
+        self, text: str, path: str = "Dockerfile", directory: "Path | str | None" = None
     ) -> list[Finding]:
         return self.lint_bytes(text.encode("utf-8"), path, directory)
 
-    def lint_model(self, dockerfile: Dockerfile, directory: Path | str | None) -> list[Finding]:
+    def lint_model(self, dockerfile: Dockerfile, directory: "Path | str | None") -> list[Finding]:
         violations: list[Violation] = [
             Violation(SYNTAX_RULE, p.start, max(p.end, p.start), p.message)
             for p in dockerfile.problems

@@ -1,7 +1,5 @@
 """What a check reports (Violation) and what the linter returns (Finding), with their fixes."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -43,7 +41,7 @@ class Fix(NamedTuple):
     description: str
     edits: tuple[Edit, ...]
 
-    def located(self, span: Callable[[int, int], Span]) -> Fix:
+    def located(self, span: "Callable[[int, int], Span]") -> "Fix":
         """The fix with each edit's line and column filled in from ``span(start, end)``."""
         edits = tuple(e._replace(**span(e.start, e.end)._asdict()) for e in self.edits)
         return self._replace(edits=edits)

@@ -6,8 +6,6 @@ are substituted. A path whose variables are unknown stays as written, so the sam
 both sides still matches.
 """
 
-from __future__ import annotations
-
 import fnmatch
 import posixpath
 from collections.abc import Iterable, Iterator, Sequence

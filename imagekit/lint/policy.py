@@ -6,8 +6,6 @@ and the command-line flags. The engine applies the result after the checks have 
 ignored rules (configuration and inline comments) are dropped, severities overridden.
 """
 
-from __future__ import annotations
-
 import functools
 import os
 import re
@@ -23,9 +21,10 @@ if TYPE_CHECKING:
     from imagekit.config import schema
     from imagekit.config.schema import LintSettings, ProjectConfig
 
-_ID = re.compile(r"^IK\d{3}$", re.IGNORECASE)
-_SHELLCHECK = re.compile(r"^(?:shellcheck-)?(SC\d{4})$", re.IGNORECASE)
-_HADOLINT = re.compile(r"^DL\d{4}$", re.IGNORECASE)
+#: Rule names in ignore comments and configuration, compiled on first use (re caches them).
+_ID = r"^IK\d{3}$"
+_SHELLCHECK = r"^(?:shellcheck-)?(SC\d{4})$"
+_HADOLINT = r"^DL\d{4}$"
 
 
 class Resolver:
@@ -41,7 +40,7 @@ class Resolver:
         self._catalog: Catalog | None = None
         self._hadolint: dict[str, str] | None = None
 
-    def with_rules(self, rules: Mapping[str, Rule]) -> Resolver:
+    def with_rules(self, rules: Mapping[str, Rule]) -> "Resolver":
         """A resolver that also knows ``rules`` (custom rules, by id)."""
         if not rules:
             return self
@@ -76,15 +75,15 @@ class Resolver:
             found = self.extra.get(upper) or self.extra.get(key.lower())
             if found is not None:
                 return found
-        if _ID.match(key):
+        if re.match(_ID, key, re.IGNORECASE):
             try:
                 return load_rule(upper).id
             except UsageError:
                 return None
-        shellcheck = _SHELLCHECK.match(key)
+        shellcheck = re.match(_SHELLCHECK, key, re.IGNORECASE)
         if shellcheck:
             return shellcheck.group(1).upper()
-        if _HADOLINT.match(key):
+        if re.match(_HADOLINT, key, re.IGNORECASE):
             return self.hadolint_map().get(upper)
         try:
             return self.catalog.by_name(key).id
@@ -155,14 +154,14 @@ class Policies:
                 out.add(rule)
         return frozenset(out)
 
-    def _load(self, path: str) -> tuple[ProjectConfig, Resolver]:
+    def _load(self, path: str) -> "tuple[ProjectConfig, Resolver]":
         key = os.path.abspath(path)
         cached = self._configs.get(key)
         if cached is None:
             cached = self._configs[key] = load_config(path, self.resolver)
         return cached
 
-    def config_for(self, directory: str | None) -> tuple[ProjectConfig, Resolver] | None:
+    def config_for(self, directory: str | None) -> "tuple[ProjectConfig, Resolver] | None":
         if self._explicit is not None:
             return self._explicit
         if self.flags.isolated or directory is None:
@@ -189,7 +188,7 @@ class Policies:
         return self._load(policy.config)[1]
 
     def _merge(
-        self, layers: list[LintSettings], config: ProjectConfig | None, resolve: Resolver
+        self, layers: "list[LintSettings]", config: "ProjectConfig | None", resolve: Resolver
     ) -> FilePolicy:
         hadolint = config is not None and config.kind == files.HADOLINT
         ignore: set[str] = set()
@@ -236,7 +235,7 @@ class Policies:
         )
 
 
-def load_config(path: str, resolver: Resolver | None = None) -> tuple[ProjectConfig, Resolver]:
+def load_config(path: str, resolver: Resolver | None = None) -> "tuple[ProjectConfig, Resolver]":
     """Read and validate one configuration file; ConfigError on its first problem.
 
     Also returns a resolver that knows the custom rules of its rule directories.
@@ -251,7 +250,7 @@ def load_config(path: str, resolver: Resolver | None = None) -> tuple[ProjectCon
 
 def validate_file(
     path: str, resolver: Resolver | None = None, *, examples: bool = False
-) -> tuple[ProjectConfig, list[schema.Problem], Resolver]:
+) -> "tuple[ProjectConfig, list[schema.Problem], Resolver]":
     """A configuration file's settings and all of its problems, rule names included.
 
     With ``examples``, each custom rule's bad and good example is also checked.
@@ -284,7 +283,7 @@ def validate_file(
     return config, problems, resolver
 
 
-def check_configs(paths: Sequence[str]) -> tuple[list[str], list[schema.Problem]]:
+def check_configs(paths: Sequence[str]) -> "tuple[list[str], list[schema.Problem]]":
     """Validate configuration files, or the configuration that applies in each directory.
 
     Returns the files checked and every problem; an unreadable or unparsable file is a
@@ -319,7 +318,7 @@ def check_configs(paths: Sequence[str]) -> tuple[list[str], list[schema.Problem]
     return checked + base_checked, problems + base_problems
 
 
-def _problem_from_error(path: str, message: str) -> schema.Problem:
+def _problem_from_error(path: str, message: str) -> "schema.Problem":
     """``FILE:LINE: text`` (or ``FILE: text``) from a loader's error, as a Problem."""
     from imagekit.config import schema
 

@@ -1,7 +1,5 @@
 """Facts about shell commands that several checks share: options, removals, fetches."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple

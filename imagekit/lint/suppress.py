@@ -11,8 +11,6 @@ Rules are named by id or name; what a token means is decided by a resolver passe
 Syntax errors (IK001) cannot be ignored.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Callable, Iterable
 from typing import NamedTuple

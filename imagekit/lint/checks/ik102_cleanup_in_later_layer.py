@@ -17,8 +17,6 @@ Removals are ``rm``, ``find ... -delete`` without name filters, and the cache cl
 removal of the written path itself (or a directory or glob containing it) is reported.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Iterator
 from functools import partial

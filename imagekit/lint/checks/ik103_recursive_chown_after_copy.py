@@ -14,8 +14,6 @@ because files other instructions put there, and the target directory itself when
 existed before the copy, keep their owner and mode.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Iterator
 from typing import NamedTuple
