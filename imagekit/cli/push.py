@@ -10,7 +10,6 @@ or when stderr is not a terminal. stdout: the pushed digest, or the JSON.
 from __future__ import annotations
 
 import json
-import ssl
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,6 +21,8 @@ from imagekit.config import Config
 from imagekit.errors import InputError, UsageError
 
 if TYPE_CHECKING:
+    import ssl
+
     import click
 
     from imagekit.registry.auth import Credentials
@@ -40,6 +41,8 @@ def credentials_for(registry: str, config: Config) -> Credentials | None:
 def _ssl_context(ca_cert: str | None) -> ssl.SSLContext | None:
     if ca_cert is None:
         return None
+    import ssl  # here: every command line registers this module, few need TLS
+
     try:
         return ssl.create_default_context(cafile=ca_cert)
     except FileNotFoundError:
