@@ -110,8 +110,9 @@ CASES = [
     ),
     (  # before a final `;`: `; rm` would hide a failure
         "IK201",
-        "FROM debian\nRUN set -x; apt-get install -y curl ;  \n",
-        "FROM debian\nRUN set -x; apt-get install -y curl && rm -rf /var/lib/apt/lists/* ;  \n",
+        "FROM debian\nRUN set -x; apt-get update; apt-get install -y curl ;  \n",
+        "FROM debian\nRUN set -x; apt-get update; apt-get install -y curl"
+        " && rm -rf /var/lib/apt/lists/* ;  \n",
     ),
     (
         "IK203",
@@ -231,13 +232,19 @@ def test_fixed_text_is_clean_and_parses(linter: Linter, rule: str, before: str, 
 
 #: An apt install that no other fixable rule rewrites.
 _SLIM = "--no-install-recommends ca-certificates"
+_UPDATE = "apt-get update"
 
 NO_FIX = [
-    ("IK201", f'FROM debian\nRUN ["apt-get", "install", "-y", "{_SLIM}"]\n'),  # exec form
-    ("IK201", f"FROM debian\nRUN apt-get install -y {_SLIM} # tools\n"),  # a comment ends it
-    ("IK201", f"FROM debian\nRUN apt-get install -y {_SLIM}; ;\n"),
-    ("IK201", f"FROM debian\nRUN apt-get install -y {_SLIM} &\n"),
-    ("IK201", f"FROM debian\nRUN cat <<EOF > /x && apt-get install -y {_SLIM}\nhello\nEOF\n"),
+    ("IK201", f'FROM debian\nRUN ["sh", "-c", "apt-get update && apt-get install -y {_SLIM}"]\n'),
+    ("IK201", f"FROM debian\nRUN {_UPDATE} && apt-get install -y {_SLIM} # tools\n"),  # a comment
+    ("IK201", f"FROM debian\nRUN {_UPDATE}; apt-get install -y {_SLIM}; ;\n"),
+    ("IK201", f"FROM debian\nRUN {_UPDATE}; apt-get install -y {_SLIM} &\n"),
+    (
+        "IK201",
+        f"FROM debian\nRUN cat <<EOF > /x && {_UPDATE} && apt-get install -y {_SLIM}\nhi\nEOF\n",
+    ),
+    # an install on lists an earlier layer keeps: removing them here frees nothing
+    ("IK201", f"FROM debian\nRUN apt-get install -y {_SLIM}\n"),
     # only an update: the lists are there for a later install (merging the RUNs is the fix)
     ("IK201", "FROM debian\nRUN sudo apt-get update\n"),
     # taking the chown out of the RUN would drop the comment line inside it
@@ -260,12 +267,13 @@ NO_FIX = [
 
 def test_an_update_only_run_keeps_the_lists_a_later_install_needs(linter: Linter) -> None:
     """Removing the lists after `apt-get update` alone would break the next RUN's install:
-    IK201 offers no fix there; IK101's merge of the two RUNs is what fixes it."""
+    IK201 offers no fix there, nor on the install (the lists stay in the update's layer
+    whatever it removes); IK101's merge of the two RUNs is what fixes it."""
     text = f"FROM debian\nRUN apt-get update\nRUN apt-get install -y {_SLIM}\n"
     update, install = of(linter, text, "IK201")
     assert (update.line, install.line) == (2, 3)
     assert update.fix is None and "same RUN as the update" in update.message
-    assert install.fix is not None
+    assert install.fix is None and "an earlier layer keeps" in install.message
     fixed, _, remaining = fix_text(linter, text, unsafe=True)
     assert not [f for f in remaining if f.rule == "IK201"]
     assert "rm -rf /var/lib/apt/lists/*" in fixed

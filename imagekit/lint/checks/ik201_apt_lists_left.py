@@ -30,21 +30,26 @@ def check(ctx: Context) -> Iterator[Violation]:
             sudo = any("sudo" in c.wrappers for c in apt)
             # A RUN that only updates the lists is there for a later RUN's install:
             # removing them here would break that install, so the fix is to merge the
-            # RUNs (IK101's), not a cleanup in this one.
-            only_update = all(apt_action(c) == "update" for c in apt)
+            # RUNs (IK101's), not a cleanup in this one. A RUN that installs without
+            # updating uses lists an earlier layer keeps: removing them here frees
+            # nothing (measured: 313 bytes more), so it gets no cleanup either.
+            updates = [apt_action(c) == "update" for c in apt]
+            command = f"`{first.name} {apt_action(first)}`"
             fix = None
-            if not only_update:
+            if all(updates):
+                message = (
+                    f"{command} leaves the package lists in this layer; install in the same "
+                    "RUN as the update, then remove them"
+                )
+            elif any(updates):
                 fix = cleanup_fix(ctx, run, [f"rm -rf {LISTS}/*"], "remove the apt lists", sudo)
-            advice = (
-                "; install in the same RUN as the update, then remove them"
-                if only_update
-                else f"; end the same RUN with `rm -rf {LISTS}/*` "
-                "(`apt-get clean` alone does not remove them)"
-            )
-            yield ctx.on(
-                RULE,
-                first,
-                f"`{first.name} {apt_action(first)}` leaves the package lists in this layer"
-                + advice,
-                fix,
-            )
+                message = (
+                    f"{command} leaves the package lists in this layer; end the same RUN with "
+                    f"`rm -rf {LISTS}/*` (`apt-get clean` alone does not remove them)"
+                )
+            else:
+                message = (
+                    f"{command} uses package lists an earlier layer keeps, whatever this RUN "
+                    f"removes; update, install and `rm -rf {LISTS}/*` in one RUN"
+                )
+            yield ctx.on(RULE, first, message, fix)
