@@ -47,9 +47,11 @@ def _sizes(
     return platform_key(config.platform), image_sizes(reference, manifest, config)
 
 
-def read_before(client: RegistryClient, repository: str, identifier: str) -> Before | None:
-    """Every image ``repository:identifier`` names in ``client``'s registry (one, or those
-    of an index: attestations left out), or None when the registry does not have it."""
+def _fetch(
+    client: RegistryClient, repository: str, identifier: str
+) -> tuple[str, Manifest | Index] | None:
+    """The reference text and the parsed manifest or index ``repository:identifier`` (a
+    tag or digest) names in ``client``'s registry, or None when the registry lacks it."""
     reference = f"{client.registry}/{repository}{'@' if ':' in identifier else ':'}{identifier}"
     try:
         fetched = client.get_manifest(repository, identifier)
@@ -57,7 +59,16 @@ def read_before(client: RegistryClient, repository: str, identifier: str) -> Bef
         if exc.status == 404 or _ABSENT.intersection(exc.codes):
             return None
         raise
-    found = parse(fetched.raw, fetched.media_type, reference)
+    return reference, parse(fetched.raw, fetched.media_type, reference)
+
+
+def read_before(client: RegistryClient, repository: str, identifier: str) -> Before | None:
+    """Every image ``repository:identifier`` names in ``client``'s registry (one, or those
+    of an index: attestations left out), or None when the registry does not have it."""
+    got = _fetch(client, repository, identifier)
+    if got is None:
+        return None
+    reference, found = got
     if isinstance(found, Manifest):
         return Before((_sizes(client, repository, found, reference),))
     images = []
@@ -81,14 +92,10 @@ def registry_sizes(
     """The sizes of ``repository:identifier`` (a tag or digest) in ``client``'s registry,
     or None when the registry does not have it. An index is resolved to the image for
     ``platform`` (the only image when None); ImageError when it has none."""
-    reference = f"{client.registry}/{repository}{'@' if ':' in identifier else ':'}{identifier}"
-    try:
-        fetched = client.get_manifest(repository, identifier)
-    except RegistryResponseError as exc:
-        if exc.status == 404 or _ABSENT.intersection(exc.codes):
-            return None
-        raise
-    found = parse(fetched.raw, fetched.media_type, reference)
+    got = _fetch(client, repository, identifier)
+    if got is None:
+        return None
+    reference, found = got
     if isinstance(found, Index):
         chosen = found.for_platform(platform)
         fetched = client.get_manifest(repository, str(chosen.digest))
