@@ -52,6 +52,20 @@ def find(driver: Any, css: str, timeout: float = 60.0) -> Any:
     )
 
 
+def wait_text(driver: Any, css: str, text: str, timeout: float = 60.0) -> bool:
+    """Wait until the element ``css`` names shows ``text`` (TimeoutException if it does not)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    located = (By.CSS_SELECTOR, css)
+    return bool(
+        WebDriverWait(driver, timeout).until(
+            expected_conditions.text_to_be_present_in_element(located, text)
+        )
+    )
+
+
 def no_alert(driver: Any) -> None:
     from selenium.common.exceptions import NoAlertPresentException
 
@@ -81,8 +95,8 @@ def test_overview_repository_image_rule_and_diff(
 
     app = filled.repo("app")
     driver.find_element(By.LINK_TEXT, app).click()
-    assert urllib.parse.urlsplit(driver.current_url).path == f"/r/{app}"
     referenced = find(driver, "#referenced-bytes")
+    assert urllib.parse.urlsplit(driver.current_url).path == f"/r/{app}"
     assert int(referenced.get_attribute("data-bytes")) == expected.repository(app).referenced_bytes
     pull = driver.find_element(By.ID, "pull").get_attribute("value")
     assert pull == f"docker pull {filled.registry}/{app}:v2"
@@ -102,7 +116,7 @@ def test_overview_repository_image_rule_and_diff(
     rule = driver.find_element(By.CSS_SELECTOR, "#findings a.rule")
     rule_id = rule.text
     rule.click()
-    assert driver.find_element(By.ID, "rule-title").text.startswith(rule_id)
+    assert find(driver, "#rule-title").text.startswith(rule_id)
     live.screenshot(driver, "rule")
     driver.back()
 
@@ -124,7 +138,8 @@ def test_index_and_artifact_pages(driver: Any, site: str, filled: Filled) -> Non
     assert platforms == ["linux/amd64", "linux/arm64", "unknown/unknown"]
     live.screenshot(driver, "index")
     driver.find_element(By.CSS_SELECTOR, '#platforms tr[data-platform="linux/arm64"] a').click()
-    assert driver.find_element(By.ID, "kind").text == "image"
+    # the index page has a #kind too: wait for the image page's
+    assert wait_text(driver, "#kind", "image")
     driver.get(f"{site}r/{filled.repo('artifact')}/-/tag/sig")
     assert driver.find_element(By.ID, "kind").text == "artifact"
     no_alert(driver)
@@ -153,11 +168,12 @@ def test_delete_needs_its_confirmation_and_its_token(
     find(driver, "#referenced-bytes")
     row = driver.find_element(By.CSS_SELECTOR, 'tr[data-tag="c"]')
     row.find_element(By.LINK_TEXT, "Delete").click()
-    assert pushed.digests["c"] in driver.find_element(By.ID, "confirm-digest").text
+    # a click returns before the next page has loaded: wait for what it shows
+    assert pushed.digests["c"] in find(driver, "#confirm-digest").text
     live.screenshot(driver, "confirm-delete")
 
     driver.find_element(By.ID, "confirm-delete").click()  # not confirmed
-    assert "nothing was deleted" in driver.find_element(By.ID, "confirm-message").text
+    assert "nothing was deleted" in find(driver, "#confirm-message").text
     assert pushed.exists("c")
 
     driver.find_element(By.ID, "confirm").send_keys("c")
