@@ -8,6 +8,7 @@ Jinja2 and uvicorn (the ``ui`` extra) are imported only when the command runs.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -64,19 +65,7 @@ def add_command(group: click.Group) -> None:
     @click.option("--insecure", is_flag=True, help="Reach the registry over plain HTTP.")
     @click.option("--quiet", is_flag=True, help="No access log lines on stderr.")
     @click.pass_context
-    def ui(
-        ctx: click.Context,
-        registry: str | None,
-        listen: str,
-        auth: tuple[str, str] | None,
-        allow_delete: bool,
-        ledger: str | None,
-        s3_endpoint: str | None,
-        prefix: str,
-        refresh: float,
-        insecure: bool,
-        quiet: bool,
-    ) -> None:
+    def ui(ctx: click.Context, /, **options: Any) -> None:
         """Browse the registry in a web browser: storage per repository and tag (shared
         layers counted once), size trends, images with their layers, config and waste
         analysis, diffs, and (with --allow-delete) deletes and a prune preview.
@@ -84,19 +73,7 @@ def add_command(group: click.Group) -> None:
         Prints the address on stdout, then serves until interrupted. Binds to loopback
         unless told otherwise; serving others needs --auth.
         """
-        run_ui(
-            ctx,
-            registry=registry,
-            listen=listen,
-            auth=auth,
-            allow_delete=allow_delete,
-            ledger=ledger,
-            s3_endpoint=s3_endpoint,
-            prefix=prefix,
-            refresh=refresh,
-            insecure=insecure,
-            quiet=quiet,
-        )
+        run_ui(ctx, **options)
 
 
 def run_ui(
