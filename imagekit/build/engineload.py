@@ -27,18 +27,14 @@ from imagekit.build.blobs import uncompressed_size
 from imagekit.errors import BuildError, ImageError
 from imagekit.oci.archive import normal_reference
 from imagekit.oci.digest import CHUNK, Digest, Hasher
-from imagekit.oci.engine import HINT, client_from, save_reference
+from imagekit.oci.engine import HINT, save_reference
+from imagekit.oci.engineapi import EngineApi, EngineRefused, EngineUnreachable, engine_api
 
 
-def engine_layers(client: Any, reference: str) -> tuple[Digest, ...]:
+def engine_layers(engine: EngineApi, reference: str) -> tuple[Digest, ...]:
     """The diff IDs of the image the engine holds as ``reference`` (none when it holds no
     such image, or says them in a form not understood)."""
-    import docker.errors
-
-    try:
-        attrs = client.api.inspect_image(reference)
-    except docker.errors.ImageNotFound:
-        return ()
+    attrs = engine.inspect_image(reference) or {}
     layers = (attrs.get("RootFS") or {}).get("Layers") or []
     try:
         return tuple(Digest.parse(str(layer)) for layer in layers)
@@ -103,16 +99,10 @@ def archive_chunks(image: BuiltImage, tag: str, skip: int = 0) -> Iterator[bytes
     yield b"\0" * (2 * tarfile.BLOCKSIZE)
 
 
-def send_archive(client: Any, image: BuiltImage, tag: str, skip: int) -> None:
-    """One load request; the engine's error (in its answer or its progress stream) raised
-    as ``docker.errors.APIError``."""
-    import docker.errors
-
-    for message in client.api.load_image(archive_chunks(image, tag, skip), quiet=True):
-        detail = message.get("errorDetail") if isinstance(message, dict) else None
-        if detail or (isinstance(message, dict) and message.get("error")):
-            text = (detail or {}).get("message") or message.get("error")
-            raise docker.errors.APIError(str(text), explanation=str(text))
+def send_archive(engine: EngineApi, image: BuiltImage, tag: str, skip: int) -> None:
+    """One load request; the engine's refusal (in its answer or its progress stream) raised
+    as EngineRefused."""
+    engine.load(archive_chunks(image, tag, skip))
 
 
 def load_into_engine(
@@ -124,34 +114,30 @@ def load_into_engine(
     full: bool = False,
 ) -> str:
     """Load ``image`` into the docker engine as ``reference``; the engine's image ID (the
-    config digest). ``full`` sends every layer's tar whatever the engine has."""
-    import docker.errors
-    import requests.exceptions
-
+    config digest). ``client`` is an :class:`~imagekit.oci.engineapi.EngineApi` or a docker
+    SDK client (else the engine of ``base_url`` or the default socket is asked, and the
+    connection closed afterwards). ``full`` sends every layer's tar whatever the engine
+    has."""
     tag = save_reference(reference)
-    owned = client is None
-    if client is None:
-        client = client_from(base_url)
     what = f"docker-daemon:{reference}"
+    engine = engine_api(base_url, client=client)
     try:
         ours = [layer.diff_id for layer in image.layers]
-        skip = 0 if full else shared_bottom(ours, engine_layers(client, tag))
+        skip = 0 if full else shared_bottom(ours, engine_layers(engine, tag))
         try:
-            send_archive(client, image, tag, skip)
-        except docker.errors.APIError:
+            send_archive(engine, image, tag, skip)
+        except EngineRefused:
             if not skip:
                 raise
-            send_archive(client, image, tag, 0)  # the engine lost a layer since it was asked
-        loaded = str(client.api.inspect_image(tag).get("Id", ""))
-    except docker.errors.APIError as exc:
-        raise BuildError(
-            f"{what}: the docker engine refused the image: {exc.explanation}"
-        ) from None
-    except (requests.exceptions.ConnectionError, docker.errors.DockerException) as exc:
+            send_archive(engine, image, tag, 0)  # the engine lost a layer since it was asked
+        loaded = str((engine.inspect_image(tag) or {}).get("Id", ""))
+    except EngineRefused as exc:
+        raise BuildError(f"{what}: the docker engine refused the image: {exc}") from None
+    except EngineUnreachable as exc:
         raise BuildError(f"{what}: cannot reach the docker engine ({exc})", hint=HINT) from None
     finally:
-        if owned:
-            client.close()
+        if client is None:
+            engine.close()
     expected = str(image.config.digest)
     if loaded != expected:
         raise BuildError(f"{what}: the engine holds image {loaded or 'none'}, not {expected}")

@@ -1,7 +1,8 @@
 """docker-daemon outputs: a release loaded under the tag of the previous one sends only the
 layers above those the engine holds; the engine's own refusal of an archive that lacks a
 layer it does not have (what the fallback to a whole archive answers); the stream is a
-tar the engine and tarfile read."""
+tar the engine and tarfile read. Each engine test runs over the engine's unix socket
+(imagekit's own client) and through the docker SDK (an engine DOCKER_HOST names otherwise)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ from imagekit.build.engineload import (
 )
 from imagekit.build.layer import Entry, file
 from imagekit.build.roots import RootRequest, build_root
+from imagekit.oci.engineapi import EngineApi, EngineRefused, SdkEngine, SocketEngine
+from tests.support.docker import engine_socket
 
 
 def on_busybox(tmp_path: Path, top: list[Entry], epoch: int = 0) -> BuiltImage:
@@ -50,19 +53,32 @@ def on_busybox(tmp_path: Path, top: list[Entry], epoch: int = 0) -> BuiltImage:
     )
 
 
+@pytest.fixture(params=["socket", "sdk"])
+def api(request: pytest.FixtureRequest, engine: Any) -> Any:
+    """The test engine as an EngineApi: over its socket, or through the SDK client."""
+    if request.param == "sdk":
+        yield SdkEngine(engine)
+        return
+    client = SocketEngine(engine_socket())
+    yield client
+    client.close()
+
+
 def members(image: BuiltImage, tag: str, skip: int) -> list[str]:
     data = b"".join(archive_chunks(image, tag, skip))
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         return [member.name for member in tar.getmembers()]
 
 
-def test_a_release_sends_only_its_new_layer(engine: Any, engine_tags: Any, tmp_path: Path) -> None:
+def test_a_release_sends_only_its_new_layer(
+    engine: Any, api: EngineApi, engine_tags: Any, tmp_path: Path
+) -> None:
     tag = engine_tags.name("imagekit-test/engineload:release")
     first = on_busybox(tmp_path / "1", [file("release", b"one\n")])
-    assert load_into_engine(first, tag, client=engine) == str(first.config.digest)
+    assert load_into_engine(first, tag, client=api) == str(first.config.digest)
     second = on_busybox(tmp_path / "2", [file("release", b"two\n")])
     ours = [layer.diff_id for layer in second.layers]
-    held = engine_layers(engine, tag)
+    held = engine_layers(api, tag)
     assert held == tuple(layer.diff_id for layer in first.layers)
     assert shared_bottom(ours, held) == 1
     top = second.layers[-1].diff_id.hex
@@ -72,23 +88,26 @@ def test_a_release_sends_only_its_new_layer(engine: Any, engine_tags: Any, tmp_p
         f"{top}/layer.tar",
         "manifest.json",
     ]
-    assert load_into_engine(second, tag, client=engine) == str(second.config.digest)
+    assert load_into_engine(second, tag, client=api) == str(second.config.digest)
     output = engine.containers.run(tag, remove=True, network_mode="host")
     assert output == b"two\n"
 
 
 def test_the_engine_refuses_an_archive_without_a_layer_it_lacks(
-    engine: Any, engine_tags: Any, tmp_path: Path
+    engine: Any, api: EngineApi, engine_tags: Any, tmp_path: Path
 ) -> None:
-    tag = engine_tags.name("imagekit-test/engineload:lacking")
-    # another SOURCE_DATE_EPOCH: a busybox layer the engine has never seen
-    image = on_busybox(tmp_path, [file("release", b"new\n")], epoch=1234567)
-    assert engine_layers(engine, tag) == ()
-    with pytest.raises(docker.errors.APIError, match=r"layer\.tar"):
-        send_archive(engine, image, tag, 1)
+    kind = "socket" if isinstance(api, SocketEngine) else "sdk"
+    tag = engine_tags.name(f"imagekit-test/engineload:lacking-{kind}")
+    # another SOURCE_DATE_EPOCH (and so a busybox layer) for each client: one the engine
+    # has never seen
+    epoch = 1234567 if kind == "socket" else 1234568
+    image = on_busybox(tmp_path, [file("release", b"new\n")], epoch=epoch)
+    assert engine_layers(api, tag) == ()
+    with pytest.raises(EngineRefused, match=r"layer\.tar"):
+        send_archive(api, image, tag, 1)
     with pytest.raises(docker.errors.ImageNotFound):
         engine.images.get(tag)
-    assert load_into_engine(image, tag, client=engine) == str(image.config.digest)
+    assert load_into_engine(image, tag, client=api) == str(image.config.digest)
     assert engine.containers.run(tag, remove=True, network_mode="host") == b"new\n"
 
 
@@ -100,6 +119,6 @@ def test_the_whole_archive_lists_each_layer_once(tmp_path: Path) -> None:
     assert names[-1] == "manifest.json"
 
 
-def test_no_image_at_the_tag_shares_nothing(engine: Any) -> None:
-    assert engine_layers(engine, "imagekit-test/engineload:never-made") == ()
+def test_no_image_at_the_tag_shares_nothing(api: EngineApi) -> None:
+    assert engine_layers(api, "imagekit-test/engineload:never-made") == ()
     assert shared_bottom([], []) == 0

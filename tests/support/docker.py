@@ -13,6 +13,7 @@ removed at the end of the session; the base images stay cached in the engine.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,17 @@ LABEL = "org.example.imagekit.test"
 BUSYBOX_BINARY = Path("/bin/busybox")
 DEBIAN_SUITE = "bookworm"
 DEBIAN_TAG = "debian:bookworm-slim"
+
+
+def engine_socket() -> str:
+    """The test engine's unix socket (DOCKER_HOST, else the default one); the tests of
+    imagekit's own socket client fail when the engine is reached otherwise."""
+    from imagekit.oci.engineapi import socket_path
+
+    path = socket_path(os.environ.get("DOCKER_HOST", ""))
+    if path is None:
+        pytest.fail("these tests need the engine on a unix socket (DOCKER_HOST=unix://...)")
+    return path
 
 
 def busybox_tags(version: str) -> list[str]:
