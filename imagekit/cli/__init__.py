@@ -24,15 +24,39 @@ from imagekit.errors import UsageError
 if TYPE_CHECKING:
     import click
 
-#: The command-group modules, in the order ``imagekit --help`` lists their commands.
-GROUPS = ("lint", "catalog", "inspect", "push", "registry", "report", "build")
+    from imagekit.cli.gostart import EarlyGo
+
+#: The command-group modules, in the order ``imagekit --help`` lists their commands, and
+#: the top-level commands each registers (a test holds the two together).
+GROUPS = {
+    "lint": ("lint",),
+    "catalog": ("explain", "rules", "validate-config"),
+    "inspect": ("inspect", "diff"),
+    "push": ("push",),
+    "registry": ("registry",),
+    "report": ("report",),
+    "build": ("build",),
+}
 
 
-def build_cli() -> click.Group:
-    """The click application (imports click)."""
+def groups_for(args: Sequence[str]) -> tuple[str, ...]:
+    """The group modules a command line needs: the one that registers the command its
+    first argument names, else all of them (help, version, a misspelt command)."""
+    first = args[0] if args else ""
+    for module, commands in GROUPS.items():
+        if first in commands:
+            return (module,)
+    return tuple(GROUPS)
+
+
+def build_cli(early: EarlyGo | None = None, groups: Sequence[str] = tuple(GROUPS)) -> click.Group:
+    """The click application (imports click) with the command ``groups`` (all by default;
+    :func:`groups_for` picks those a command line needs); ``early`` is a ``build go``
+    compile started before it (:mod:`imagekit.cli.gostart`), for the command to adopt."""
     import click
 
     from imagekit.cli.common import group_class
+    from imagekit.cli.gostart import META_KEY
 
     @click.group(
         name="imagekit",
@@ -47,11 +71,13 @@ def build_cli() -> click.Group:
     def cli(ctx: click.Context) -> None:
         """Make Docker images small."""
         ctx.obj = from_env(os.environ)
+        if early is not None:
+            ctx.meta[META_KEY] = early
         if ctx.invoked_subcommand is None:
             click.echo(ctx.get_help(), err=True)
             ctx.exit(UsageError.exit_code)
 
-    for name in GROUPS:
+    for name in groups:
         importlib.import_module(f"imagekit.cli.{name}").register(cli)
     return cli
 
@@ -66,7 +92,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``imagekit`` script: run the CLI and return the exit code."""
     config = from_env(os.environ)
     args = list(sys.argv[1:] if argv is None else argv)
+    early = None
     try:
+        if args[:2] == ["build", "go"]:
+            from imagekit.cli.gostart import start_early
+
+            early = start_early(args[2:], config)
         if args[:1] == ["lint"]:
             from imagekit.cli.lint import fast_lint_args, run_fast_lint
 
@@ -76,7 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         import click
 
         try:
-            result = build_cli().main(args=args, prog_name="imagekit", standalone_mode=False)
+            cli = build_cli(early, groups_for(args))
+            result = cli.main(args=args, prog_name="imagekit", standalone_mode=False)
         except click.exceptions.Exit as exc:
             return exc.exit_code
         return result if isinstance(result, int) else 0
@@ -84,6 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, SystemExit):
             raise
         return report_error(exc, config)
+    finally:
+        if early is not None:
+            early.close()
 
 
 if __name__ == "__main__":

@@ -104,6 +104,11 @@ def push_built(
     return [push_json(result)]
 
 
+#: What :func:`deliver` imports: a command with time to spare (a compile running) imports
+#: them ahead (:class:`imagekit.cli.buildgo.Preload`).
+DELIVERY_MODULES = ("imagekit.build.outputs", "imagekit.build.summary", "imagekit.report.sizes")
+
+
 def deliver(
     built: Built,
     outputs: Sequence[str],
@@ -345,8 +350,9 @@ def register(cli: click.Group) -> None:
         same sources and SOURCE_DATE_EPOCH give the same digest.
         """
         from imagekit.cli.buildgo import run_go
+        from imagekit.cli.gostart import META_KEY
 
-        run_go(config_of(ctx), path, options, outputs, fmt)
+        run_go(config_of(ctx), path, options, outputs, fmt, ctx.meta.get(META_KEY))
 
     _base_commands(build)
 

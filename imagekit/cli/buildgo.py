@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from imagekit.cli.build import (
+    DELIVERY_MODULES,
     deliver,
     opener_of,
     pairs,
@@ -21,14 +22,15 @@ from imagekit.cli.build import (
     work_store,
 )
 from imagekit.cli.common import err
+from imagekit.cli.gostart import EarlyGo
 from imagekit.config import Config
 from imagekit.errors import UsageError
 
 
 class Preload:
-    """Imports what the outputs will need (the docker SDK, the pusher) and connects to the
-    engine in a thread, started once the compile runs: a Go build spends most of its time
-    in the compiler with the interpreter idle, and this is a tenth of a second of a release
+    """Imports what the outputs will need (the writers, the pusher, the engine's client) and
+    connects to the engine in a thread, started once the compile runs: a Go build spends most of its time
+    in the compiler with the interpreter idle, and this would be time of a release's own
     otherwise. A failure here is left for the output itself to meet and report."""
 
     def __init__(self, outputs: Sequence[str], pushes: Sequence[str], docker_host: str) -> None:
@@ -39,18 +41,22 @@ class Preload:
         self.client: Any = None
 
     def start(self) -> None:
-        if (self._engine or self._pusher) and self._thread is None:
+        if self._thread is None:
             self._thread = threading.Thread(target=self._load, name="imagekit-preload")
             self._thread.start()
 
     def _load(self) -> None:
         with contextlib.suppress(Exception):
+            for module in DELIVERY_MODULES:
+                importlib.import_module(module)
             if self._pusher:
                 importlib.import_module("imagekit.cli.push")
             if self._engine:
-                from imagekit.oci.engine import client_from
+                from imagekit.oci.engineapi import SocketEngine, engine_api
 
-                self.client = client_from(self._docker_host or None)
+                self.client = engine_api(self._docker_host or None)
+                if isinstance(self.client, SocketEngine):
+                    self.client.connect()
 
     def join(self) -> None:
         if self._thread is not None:
@@ -63,10 +69,17 @@ class Preload:
 
 
 def run_go(
-    config: Config, path: str, options: dict[str, Any], outputs: Sequence[str], fmt: str
+    config: Config,
+    path: str,
+    options: dict[str, Any],
+    outputs: Sequence[str],
+    fmt: str,
+    early: EarlyGo | None = None,
 ) -> None:
     """The compile starts as soon as the arguments are checked, before the rest of the
-    builder is imported: what follows it costs a release no time of its own."""
+    builder is imported: what follows it costs a release no time of its own. ``early``
+    holds the compile :mod:`imagekit.cli.gostart` started before the command line was
+    parsed; it is taken when it is the one asked for."""
     from imagekit.build.gocompile import GoBuild, binary_name, host_platform, start_compiles
 
     chosen = platforms(options["platform"]) or (host_platform(),)
@@ -82,9 +95,14 @@ def run_go(
     builds = [GoBuild(module_dir, p, options["package"], tags) for p in chosen]
     err(f"building {module_dir} for {', '.join(str(p) for p in chosen)} on {options['base']}")
     preload = Preload(outputs, options["pushes"], config.docker_host)
-    with tempfile.TemporaryDirectory(prefix="imagekit-build-") as scratch:
+    started = early.adopt(builds, name) if early is not None else None
+    with contextlib.ExitStack() as stack:
+        if started is not None and early is not None:
+            scratch = str(early.scratch)
+        else:
+            scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="imagekit-build-"))
         cache_dir = Path(config.cache_dir)
-        compiles = start_compiles(
+        compiles = started or start_compiles(
             builds, Path(scratch) / "bin", name, cache_dir=cache_dir, path=config.path
         )
         preload.start()

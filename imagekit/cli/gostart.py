@@ -1,0 +1,166 @@
+"""``imagekit build go``: the compile started before the command line library loads.
+
+A release's build is mostly the Go compile, and everything before it (click, the command
+tree) would be time of its own. :func:`start_early` reads from the raw arguments what the
+compile needs (the module directory, the platforms, the package, the name, the build tags)
+and starts it; click then parses the command line as always, and :meth:`EarlyGo.adopt`
+hands the compiles to the command only when they are exactly the ones it asks for, else
+stops them (the command starts its own). A command line this reading does not understand
+(``--help``, an option it does not know, an abbreviation) starts nothing: click and the
+command meet it as they always do, errors and all.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from imagekit.config import Config
+
+if TYPE_CHECKING:
+    from imagekit.build.gocompile import Compile, GoBuild
+
+#: Where the started compile waits for the command (a key of click's ``Context.meta``).
+META_KEY = "imagekit.build-go.early"
+#: The options of ``build go`` that take a value, and its flags (a test holds them to the
+#: command's own options).
+VALUE_OPTIONS = frozenset(
+    {
+        "--output",
+        "-o",
+        "--push",
+        "--format",
+        "--platform",
+        "--base",
+        "--package",
+        "--name",
+        "--ca-bundle",
+        "--user",
+        "--env",
+        "--label",
+        "--annotation",
+        "--image-version",
+        "--tags",
+    }
+)
+FLAGS = frozenset({"--insecure-registry", "--no-ca-certificates", "--tzdata", "--no-git"})
+
+
+class CompileInputs(NamedTuple):
+    """What ``build go``'s arguments say about the compile."""
+
+    path: str
+    platforms: tuple[str, ...]
+    package: str
+    name: str
+    tags: str
+
+
+def compile_inputs(args: Sequence[str]) -> CompileInputs | None:
+    """The compile inputs of ``build go`` arguments (those after ``go``), read as click
+    reads them; None for anything else (help, unknown options, not one PATH)."""
+    values: dict[str, list[str]] = {}
+    paths: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        i += 1
+        if arg == "--":
+            paths.extend(args[i:])
+            break
+        if arg == "-" or not arg.startswith("-"):
+            paths.append(arg)
+            continue
+        name, eq, value = arg.partition("=")
+        if name in FLAGS and not eq:
+            continue
+        if name not in VALUE_OPTIONS or (eq and not name.startswith("--")):
+            return None
+        if not eq:
+            if i >= len(args):
+                return None
+            value = args[i]
+            i += 1
+        values.setdefault(name, []).append(value)
+    if len(paths) != 1:
+        return None
+
+    def last(option: str, default: str) -> str:
+        return values.get(option, [default])[-1]
+
+    return CompileInputs(
+        paths[0],
+        tuple(values.get("--platform", [])),
+        last("--package", "."),
+        last("--name", ""),
+        last("--tags", ""),
+    )
+
+
+class EarlyGo:
+    """Compiles started into a temporary directory of their own, until a command adopts
+    them or :meth:`close` stops them and removes the directory."""
+
+    def __init__(self, builds: Sequence[GoBuild], name: str, config: Config) -> None:
+        from imagekit.build.gocompile import start_compiles
+
+        self.builds = list(builds)
+        self.name = name
+        self._scratch = tempfile.TemporaryDirectory(prefix="imagekit-build-")
+        self.scratch = Path(self._scratch.name)
+        try:
+            self._compiles = start_compiles(
+                self.builds,
+                self.scratch / "bin",
+                name,
+                cache_dir=Path(config.cache_dir),
+                path=config.path,
+            )
+        except BaseException:
+            self._scratch.cleanup()
+            raise
+
+    def adopt(self, builds: Sequence[GoBuild], name: str) -> list[Compile] | None:
+        """The compiles, when they are ``builds`` into binaries named ``name``; else they
+        are stopped and None is returned."""
+        if list(builds) == self.builds and name == self.name:
+            return self._compiles
+        self.cancel()
+        return None
+
+    def cancel(self) -> None:
+        for compile_ in self._compiles:
+            compile_.cancel()
+
+    def close(self) -> None:
+        """Stop what still runs, remove the directory."""
+        self.cancel()
+        self._scratch.cleanup()
+
+
+def start_early(args: Sequence[str], config: Config) -> EarlyGo | None:
+    """The compile of ``build go`` arguments, started; None when the arguments are not
+    understood here or the compile cannot start (the command then says why)."""
+    inputs = compile_inputs(args)
+    if inputs is None or not config.cache_dir:
+        return None
+    from imagekit.build.gocompile import GoBuild, binary_name, host_platform
+    from imagekit.errors import ImagekitError
+    from imagekit.oci.manifest import Platform
+
+    try:
+        chosen: list[Platform] = []
+        for value in inputs.platforms:
+            for text in filter(None, (part.strip() for part in value.split(","))):
+                platform = Platform.parse(text)
+                if platform not in chosen:
+                    chosen.append(platform)
+        module_dir = Path(inputs.path)
+        name = inputs.name or binary_name(module_dir, inputs.package)
+        tags = tuple(t for t in inputs.tags.split(",") if t)
+        builds = [GoBuild(module_dir, p, inputs.package, tags) for p in chosen or [host_platform()]]
+        return EarlyGo(builds, name, config)
+    except (ImagekitError, OSError):
+        return None
