@@ -21,6 +21,7 @@ from typing import Any
 
 from imagekit.build.assemble import RunConfig, base_history
 from imagekit.build.blobs import BlobStore
+from imagekit.build.layercache import LayerCache
 from imagekit.build.ocilayout import write_oci
 from imagekit.build.roots import RootRequest, build_root
 from imagekit.errors import BuildError
@@ -140,9 +141,24 @@ def _check(base: Base, platform: Platform) -> Base:
     return base
 
 
-def base_files(base: Base, wanted: tuple[str, ...] = WANTED) -> dict[str, bytes]:
+def base_files(
+    base: Base, wanted: tuple[str, ...] = WANTED, cache: LayerCache | None = None
+) -> dict[str, bytes]:
     """The files of ``wanted`` as the base's merged layers have them (deleted or absent ones
-    left out), read from the top layer down."""
+    left out), read from the top layer down; through ``cache`` when given (the answer is
+    the layers' own, so the diff IDs are the key)."""
+    chain = [layer.diff_id for layer in base.layers]
+    if cache is not None:
+        known = cache.find_files(chain, wanted)
+        if known is not None:
+            return known
+    found = _read_files(base, wanted)
+    if cache is not None:
+        cache.put_files(chain, wanted, found)
+    return found
+
+
+def _read_files(base: Base, wanted: tuple[str, ...]) -> dict[str, bytes]:
     found: dict[str, bytes] = {}
     gone: set[str] = set()
     for layer in reversed(base.layers):

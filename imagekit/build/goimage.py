@@ -43,6 +43,7 @@ from imagekit.build.cabundle import BUNDLE, machine_bundle, read_bundle
 from imagekit.build.dirsource import directory_entries
 from imagekit.build.gocompile import Compile, GoBuild, binary_name, module_path, start_compiles
 from imagekit.build.layer import Entry, FileData, directory, file
+from imagekit.build.layercache import LayerCache
 from imagekit.errors import InputError, UsageError
 from imagekit.oci.manifest import Platform
 
@@ -107,9 +108,12 @@ def _bundle(request: GoImageRequest) -> bytes:
     return machine_bundle()
 
 
-def support_entries(request: GoImageRequest, base: Base, bundle: bytes | None) -> list[Entry]:
-    """The support layer's entries (see the module's docstring)."""
-    have = base_files(base) if not base.scratch else {}
+def support_entries(
+    request: GoImageRequest, base: Base, bundle: bytes | None, cache: LayerCache | None = None
+) -> list[Entry]:
+    """The support layer's entries (see the module's docstring); the base's accounts are
+    read through ``cache`` when given."""
+    have = base_files(base, cache=cache) if not base.scratch else {}
     passwd, group = add_accounts(
         have.get("etc/passwd", b"").decode(errors="replace"),
         have.get("etc/group", b"").decode(errors="replace"),
@@ -147,7 +151,8 @@ def _image(
     platform = compile_.build.platform
     mtime = request.epoch or 0
     created = created_at(mtime)
-    support = store.add_layer(support_entries(request, base, bundle), mtime=mtime, reuse=True)
+    entries = support_entries(request, base, bundle, store.cache)
+    support = store.add_layer(entries, mtime=mtime, reuse=True)
     binary = compile_.wait()
     path = f"{BIN_DIR}/{name}"
     app_file = file(path, FileData(binary, binary.stat().st_size), 0o755)

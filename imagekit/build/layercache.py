@@ -7,9 +7,11 @@ instead of compressing it again. The compression and its level are part of the k
 a cached blob is the very blob a fresh compression gives: reproducibility does not depend
 on what the cache holds.
 
-Layout under ``root``: ``blobs/sha256/HEX`` (as in an OCI layout) and
+Layout under ``root``: ``blobs/sha256/HEX`` (as in an OCI layout),
 ``diffs/<compression>-<level>/<diff ID hex>.json``, a record of the blob's digest and
-sizes. A blob is hashed again before it is reused (cheap next to compressing it); a
+sizes, and ``files/<key>.json``: a few files as a stack of layers has them (the accounts
+a Go image merges with its base's), by the hash of the layers' diff IDs and the names
+asked for, so a release does not decompress its base to read /etc/passwd again. A blob is hashed again before it is reused (cheap next to compressing it); a
 record whose blob is gone or altered is dropped and the layer compressed anew. Writes are
 atomic (a temporary file renamed), so concurrent builds can share the directory, and
 removing it at any time only costs the next build its compressions.
@@ -17,9 +19,12 @@ removing it at any time only costs the next build its compressions.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -111,6 +116,31 @@ class LayerCache:
             json.dump(data, out, sort_keys=True)
         os.replace(scratch, record)
         return CachedBlob(path, result.digest, result.size, diff_id, result.uncompressed_size)
+
+    def _files_record(self, layers: Sequence[Digest], names: Sequence[str]) -> Path:
+        key = json.dumps([[str(d) for d in layers], list(names)], separators=(",", ":"))
+        return self.root / "files" / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
+
+    def find_files(self, layers: Sequence[Digest], names: Sequence[str]) -> dict[str, bytes] | None:
+        """The files of ``names`` the stack ``layers`` (diff IDs, bottom first) has, as
+        :meth:`put_files` kept them (a file absent from the stack is absent here too)."""
+        try:
+            data = json.loads(self._files_record(layers, names).read_bytes())
+            return {str(k): base64.b64decode(v, validate=True) for k, v in data.items()}
+        except (OSError, ValueError, AttributeError, TypeError):
+            return None
+
+    def put_files(
+        self, layers: Sequence[Digest], names: Sequence[str], files: dict[str, bytes]
+    ) -> None:
+        """Keep ``files``, read from the stack ``layers`` for ``names``."""
+        record = self._files_record(layers, names)
+        record.parent.mkdir(parents=True, exist_ok=True)
+        data = {k: base64.b64encode(v).decode() for k, v in sorted(files.items())}
+        fd, scratch = tempfile.mkstemp(prefix=".record-", dir=record.parent)
+        with os.fdopen(fd, "w") as out:
+            json.dump(data, out, sort_keys=True)
+        os.replace(scratch, record)
 
 
 def _intact(path: Path, digest: Digest, size: int) -> bool:

@@ -17,8 +17,9 @@ from imagekit.oci.digest import Digest
 from imagekit.oci.image import BlobLayer
 from imagekit.oci.manifest import Descriptor
 
+PASSWD = b"root:x:0:0:root:/root:/bin/sh\n" * 50
 ENTRIES = [
-    file("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n" * 50),
+    file("etc/passwd", PASSWD),
     file("etc/ssl/certs/ca-certificates.crt", b"-----BEGIN CERTIFICATE-----\n" * 300),
     directory("tmp", 0o1777),
 ]
@@ -117,3 +118,31 @@ def test_a_layer_that_is_not_its_diff_id_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BuildError, match="base layer 3"):
         store.adopt(liar, "base layer 3")
     assert not list((tmp_path / "cache" / "diffs").rglob("*.json"))
+
+
+def test_a_bases_files_are_read_once_and_then_from_the_cache(tmp_path: Path) -> None:
+    from imagekit.build.base import Base, base_files
+
+    store = BlobStore(tmp_path / "store")
+    lower = store.add_layer(ENTRIES, mtime=0)
+    upper = store.add_layer(
+        [file("etc/group", b"root:x:0:\n"), file("etc/.wh.passwd", b"")], mtime=0
+    )
+    cache = LayerCache(tmp_path / "cache")
+    base = Base("test", layers=(lower, upper))
+    wanted = ("etc/passwd", "etc/group")
+    assert base_files(base, wanted) == {"etc/group": b"root:x:0:\n"}  # passwd deleted above
+    assert base_files(base, wanted, cache) == {"etc/group": b"root:x:0:\n"}
+    chain = [lower.diff_id, upper.diff_id]
+    assert cache.find_files(chain, wanted) == {"etc/group": b"root:x:0:\n"}
+    # the key is the stack and the names: the lower layer alone has passwd
+    assert cache.find_files(chain[:1], wanted) is None
+    alone = Base("lower", layers=(lower,))
+    assert base_files(alone, wanted, cache) == {"etc/passwd": PASSWD}
+    # what the cache says is what is returned, without the layers being read again
+    cache.put_files(chain, wanted, {"etc/group": b"kept\n"})
+    assert base_files(base, wanted, cache) == {"etc/group": b"kept\n"}
+    # a damaged record is read from the layers again
+    for record in (tmp_path / "cache" / "files").iterdir():
+        record.write_text("{not json")
+    assert base_files(base, wanted, cache) == {"etc/group": b"root:x:0:\n"}
