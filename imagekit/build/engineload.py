@@ -24,7 +24,7 @@ from typing import Any
 
 from imagekit.build.assemble import BuiltImage
 from imagekit.build.blobs import uncompressed_size
-from imagekit.errors import BuildError, ImageError
+from imagekit.errors import BuildError, ImageError, InputError
 from imagekit.oci.archive import normal_reference
 from imagekit.oci.digest import CHUNK, Digest, Hasher
 from imagekit.oci.engine import HINT, save_reference
@@ -115,12 +115,16 @@ def load_into_engine(
 ) -> str:
     """Load ``image`` into the docker engine as ``reference``; the engine's image ID (the
     config digest). ``client`` is an :class:`~imagekit.oci.engineapi.EngineApi` or a docker
-    SDK client (else the engine of ``base_url`` or the default socket is asked, and the
-    connection closed afterwards). ``full`` sends every layer's tar whatever the engine
-    has."""
+    SDK client; else the engine ``base_url`` names (DOCKER_HOST as the configuration has
+    it, "" for the default socket, None for the SDK's reading of the environment) is
+    asked and the connection closed afterwards. ``full`` sends every layer's tar whatever
+    the engine has."""
     tag = save_reference(reference)
     what = f"docker-daemon:{reference}"
-    engine = engine_api(base_url, client=client)
+    try:
+        engine = engine_api(base_url, client=client)
+    except InputError as exc:
+        raise BuildError(f"{what}: {exc.message}", hint=exc.hint) from None
     try:
         ours = [layer.diff_id for layer in image.layers]
         skip = 0 if full else shared_bottom(ours, engine_layers(engine, tag))

@@ -122,13 +122,19 @@ def deliver(
 ) -> None:
     """Write ``built`` to every output and push it to every ``--push`` reference, then
     print the result (digest or JSON) on stdout and the layers on stderr. ``docker_client``
-    serves ``docker-daemon:`` outputs (one is made for them when None)."""
+    serves ``docker-daemon:`` outputs (else the engine of ``config``'s DOCKER_HOST does)."""
     from imagekit.build.outputs import parse_output, write_outputs
     from imagekit.build.summary import summary
     from imagekit.report.sizes import human_size
 
     specs = [parse_output(text) for text in outputs]
-    written = write_outputs(built, specs, platform=platform, docker_client=docker_client)
+    written = write_outputs(
+        built,
+        specs,
+        platform=platform,
+        docker_client=docker_client,
+        docker_base_url=config.docker_host if config is not None else None,
+    )
     result = summary(built, written)
     if pushes:
         assert config is not None

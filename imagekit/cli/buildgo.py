@@ -54,7 +54,7 @@ class Preload:
             if self._engine:
                 from imagekit.oci.engineapi import SocketEngine, engine_api
 
-                self.client = engine_api(self._docker_host or None)
+                self.client = engine_api(self._docker_host)
                 if isinstance(self.client, SocketEngine):
                     self.client.connect()
 

@@ -215,16 +215,18 @@ class SdkEngine:
 
 def engine_api(docker_host: str | None = None, *, client: Any = None) -> EngineApi:
     """The engine ``client`` is (an :class:`EngineApi` as it is, a docker SDK client
-    wrapped), else the one ``docker_host`` names: its unix socket directly, any other
-    through a docker SDK client made for it (InputError when that cannot be made)."""
+    wrapped), else the one ``docker_host`` names (DOCKER_HOST as the configuration has it,
+    "" for the default socket): its unix socket directly, any other through a docker SDK
+    client made for it. None leaves the choice to the SDK (its reading of the
+    environment). InputError when the SDK client cannot be made."""
     if client is not None:
         return client if isinstance(client, SocketEngine | SdkEngine) else SdkEngine(client)
-    path = socket_path(docker_host or "")
+    path = socket_path(docker_host) if docker_host is not None else None
     if path is not None:
         return SocketEngine(path)
     from imagekit.oci.engine import client_from
 
-    return _OwnedSdkEngine(client_from(docker_host))
+    return _OwnedSdkEngine(client_from(docker_host or None))
 
 
 class _OwnedSdkEngine(SdkEngine):

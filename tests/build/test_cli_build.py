@@ -173,3 +173,20 @@ def test_push_sends_the_image_byte_for_byte(
         check=True,
     ).stdout
     assert json.loads(raw)["config"]["digest"] == result["config"]
+
+
+@pytest.mark.parametrize("host", ["tcp://127.0.0.1:1", "unix:///nonexistent/docker.sock"])
+def test_an_engine_output_goes_to_the_engine_docker_host_names(
+    invoke: Callable[..., tuple[int, str, str]], go_cache: Path, host: str
+) -> None:
+    """An unreachable DOCKER_HOST is a build error, never a load into another engine."""
+    code, stdout, stderr = invoke(
+        ["build", "go", str(PROBE), "--no-git", "-o", "docker-daemon:imagekit-test/nowhere:1"],
+        IMAGEKIT_CACHE_DIR=str(go_cache),
+        DOCKER_HOST=host,
+    )
+    assert code == 4, stderr
+    assert stdout == ""
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("imagekit: error[build]: docker-daemon:imagekit-test/nowhere:1: ")
+    assert "cannot reach the docker engine" in last
