@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from imagekit.cli.rawargs import split_args
 from imagekit.config import Config
 
 if TYPE_CHECKING:
@@ -61,31 +62,14 @@ class CompileInputs(NamedTuple):
 def compile_inputs(args: Sequence[str]) -> CompileInputs | None:
     """The compile inputs of ``build go`` arguments (those after ``go``), read as click
     reads them; None for anything else (help, unknown options, not one PATH)."""
-    values: dict[str, list[str]] = {}
-    paths: list[str] = []
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        i += 1
-        if arg == "--":
-            paths.extend(args[i:])
-            break
-        if arg == "-" or not arg.startswith("-"):
-            paths.append(arg)
-            continue
-        name, eq, value = arg.partition("=")
-        if name in FLAGS and not eq:
-            continue
-        if name not in VALUE_OPTIONS or (eq and not name.startswith("--")):
-            return None
-        if not eq:
-            if i >= len(args):
-                return None
-            value = args[i]
-            i += 1
-        values.setdefault(name, []).append(value)
-    if len(paths) != 1:
+    split = split_args(args, FLAGS, VALUE_OPTIONS)
+    if split is None or len(split[0]) != 1:
         return None
+    paths, pairs = split
+    values: dict[str, list[str]] = {}
+    for name, value in pairs:
+        if value is not None:
+            values.setdefault(name, []).append(value)
 
     def last(option: str, default: str) -> str:
         return values.get(option, [default])[-1]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from imagekit.cli.common import err
+from imagekit.cli.rawargs import split_args
 from imagekit.config import Config
 from imagekit.errors import InputError, PolicyFailure
 from imagekit.lint.formats import FORMATS
@@ -270,31 +271,16 @@ def fast_lint_args(args: Sequence[str]) -> dict[str, Any] | None:
     values: dict[str, Any] = {
         o.dest: (False if o.flag else () if o.multiple else o.default) for o in LINT_OPTIONS
     }
-    paths: list[str] = []
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        i += 1
-        if arg == "--":
-            paths.extend(args[i:])
-            break
-        if arg == "-" or not arg.startswith("-"):
-            paths.append(arg)
-            continue
-        name, eq, value = arg.partition("=")
-        option = by_name.get(name)
-        if option is None:
-            return None
-        if option.flag:
-            if eq:
-                return None
+    flags = [o.name for o in LINT_OPTIONS if o.flag]
+    split = split_args(args, flags, [o.name for o in LINT_OPTIONS if not o.flag])
+    if split is None:
+        return None
+    paths, pairs = split
+    for name, value in pairs:
+        option = by_name[name]
+        if value is None:
             values[option.dest] = True
             continue
-        if not eq:
-            if i >= len(args):
-                return None
-            value = args[i]
-            i += 1
         if option.choices and value not in option.choices:
             return None
         if option.directory:
