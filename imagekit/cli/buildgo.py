@@ -17,12 +17,11 @@ from imagekit.cli.build import (
     deliver,
     opener_of,
     pairs,
-    platforms,
     source_date_epoch,
     work_store,
 )
 from imagekit.cli.common import err
-from imagekit.cli.gostart import EarlyGo
+from imagekit.cli.gostart import EarlyGo, compile_plan
 from imagekit.config import Config
 from imagekit.errors import UsageError
 
@@ -80,9 +79,13 @@ def run_go(
     builder is imported: what follows it costs a release no time of its own. ``early``
     holds the compile :mod:`imagekit.cli.gostart` started before the command line was
     parsed; it is taken when it is the one asked for."""
-    from imagekit.build.gocompile import GoBuild, binary_name, host_platform, start_compiles
+    from imagekit.build.gocompile import start_compiles
 
-    chosen = platforms(options["platform"]) or (host_platform(),)
+    builds, name = compile_plan(
+        path, options["platform"], options["package"], options["name"] or "", options["tags"] or ""
+    )
+    chosen = tuple(build.platform for build in builds)
+    tags = builds[0].tags
     module_dir = Path(path)
     labels = pairs(options["label"], "--label")
     env = tuple(f"{k}={v}" for k, v in pairs(options["env"], "--env"))
@@ -90,9 +93,6 @@ def run_go(
     if options["ca_bundle"] and not options["ca_certificates"]:
         raise UsageError("--ca-bundle and --no-ca-certificates contradict each other")
     epoch = source_date_epoch(config)
-    tags = tuple(t for t in (options["tags"] or "").split(",") if t)
-    name = options["name"] or binary_name(module_dir, options["package"])
-    builds = [GoBuild(module_dir, p, options["package"], tags) for p in chosen]
     err(f"building {module_dir} for {', '.join(str(p) for p in chosen)} on {options['base']}")
     preload = Preload(outputs, options["pushes"], config.docker_host)
     started = early.adopt(builds, name) if early is not None else None

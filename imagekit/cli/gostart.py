@@ -124,27 +124,32 @@ class EarlyGo:
         self._scratch.cleanup()
 
 
+def compile_plan(
+    path: str, platforms: Sequence[str], package: str, name: str, tags: str
+) -> tuple[list[GoBuild], str]:
+    """The compiles ``build go`` makes of its option values (``--platform`` values, the
+    package, ``--name``, ``--tags``), one per platform, and the binary's name. UsageError
+    for a platform that is not OS/ARCH[/VARIANT], InputError for a module without go.mod."""
+    from imagekit.build.gocompile import GoBuild, binary_name, host_platform
+    from imagekit.cli.build import platforms as parse_platforms
+
+    chosen = parse_platforms(platforms) or (host_platform(),)
+    module_dir = Path(path)
+    build_tags = tuple(t for t in tags.split(",") if t)
+    builds = [GoBuild(module_dir, platform, package, build_tags) for platform in chosen]
+    return builds, name or binary_name(module_dir, package)
+
+
 def start_early(args: Sequence[str], config: Config) -> EarlyGo | None:
     """The compile of ``build go`` arguments, started; None when the arguments are not
     understood here or the compile cannot start (the command then says why)."""
     inputs = compile_inputs(args)
     if inputs is None or not config.cache_dir:
         return None
-    from imagekit.build.gocompile import GoBuild, binary_name, host_platform
     from imagekit.errors import ImagekitError
-    from imagekit.oci.manifest import Platform
 
     try:
-        chosen: list[Platform] = []
-        for value in inputs.platforms:
-            for text in filter(None, (part.strip() for part in value.split(","))):
-                platform = Platform.parse(text)
-                if platform not in chosen:
-                    chosen.append(platform)
-        module_dir = Path(inputs.path)
-        name = inputs.name or binary_name(module_dir, inputs.package)
-        tags = tuple(t for t in inputs.tags.split(",") if t)
-        builds = [GoBuild(module_dir, p, inputs.package, tags) for p in chosen or [host_platform()]]
+        builds, name = compile_plan(*inputs)
         return EarlyGo(builds, name, config)
     except (ImagekitError, OSError):
         return None
