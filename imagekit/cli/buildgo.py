@@ -27,10 +27,11 @@ from imagekit.errors import UsageError
 
 
 class Preload:
-    """Imports what the outputs will need (the writers, the pusher, the engine's client) and
-    connects to the engine in a thread, started once the compile runs: a Go build spends most of its time
-    in the compiler with the interpreter idle, and this would be time of a release's own
-    otherwise. A failure here is left for the output itself to meet and report."""
+    """Imports what the outputs will need (the writers, the pusher, the engine's client)
+    and connects to the engine in a thread, started once the compile runs: a Go build
+    spends most of its time in the compiler with the interpreter idle, and this would be
+    time of a release's own otherwise. A failure here is left for the output itself to
+    meet and report."""
 
     def __init__(self, outputs: Sequence[str], pushes: Sequence[str], docker_host: str) -> None:
         self._engine = any(text.startswith("docker-daemon:") for text in outputs)
