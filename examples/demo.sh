@@ -52,7 +52,9 @@ ik lint --diff examples/python-service/Dockerfile
 # 2. Roots, bases and a Go service, all pushed to the embedded registry. Docker Hub is not
 # needed: the roots go into the engine under the names the examples build FROM (busybox,
 # and debian:bookworm-slim as Debian publishes it: minbase, no CA bundle).
-busybox_version="$(busybox 2>&1 | head -n 1 | sed -E 's/^BusyBox v([0-9]+\.[0-9]+).*/\1/')"
+# (sed reads all of busybox's output: `head` would close the pipe early, and busybox's
+# SIGPIPE would end the script under pipefail)
+busybox_version="$(busybox 2>&1 | sed -nE '1s/^BusyBox v([0-9]+\.[0-9]+).*/\1/p')"
 ik build root busybox --output docker-daemon:busybox:latest \
     --output "docker-daemon:busybox:$busybox_version" --push "$REGISTRY/roots/busybox:latest"
 ik build root debian --variant minbase --no-ca-certificates \
