@@ -132,6 +132,8 @@ class SocketEngine:
         def source(chunks: Iterable[bytes]) -> Iterator[bytes]:
             try:
                 yield from chunks
+            except GeneratorExit:  # the send stopped taking it (a broken connection)
+                raise
             except BaseException as exc:
                 failed.append(exc)  # the body's own failure, raised as it is
                 raise

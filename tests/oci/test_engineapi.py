@@ -129,3 +129,27 @@ def test_stream_error_finds_the_engine_error_in_either_form() -> None:
     )
     assert stream_error([{"stream": "x"}, {"error": "broken"}]) == "broken"
     assert stream_error(["text", 3]) is None
+
+
+def test_a_load_whose_connection_breaks_midway_is_unreachable(tmp_path: Path) -> None:
+    path = tmp_path / "docker.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen(1)
+    api = SocketEngine(str(path), timeout=5)
+    try:
+        api.connect()
+        conn, _ = server.accept()
+
+        def chunks() -> Any:
+            yield b"\0" * 512
+            conn.recv(65536)  # the request's start arrived; then the engine goes away
+            conn.close()
+            for _ in range(64):  # more than the socket buffers before the send fails
+                yield b"\0" * 65536
+
+        with pytest.raises(EngineUnreachable, match=str(path)):
+            api.load(chunks())
+    finally:
+        api.close()
+        server.close()
