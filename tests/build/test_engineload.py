@@ -1,12 +1,15 @@
 """docker-daemon outputs: a release loaded under the tag of the previous one sends only the
 layers above those the engine holds; the engine's own refusal of an archive that lacks a
 layer it does not have (what the fallback to a whole archive answers); the stream is a
-tar the engine and tarfile read. Each engine test runs over the engine's unix socket
-(imagekit's own client) and through the docker SDK (an engine DOCKER_HOST names otherwise)."""
+tar the engine and tarfile read; a load opened before the image exists finishes with it,
+or is cut short and leaves nothing, or gives way to a request of its own, or is sent anew
+when its connection broke. Each engine test runs over the engine's unix socket (imagekit's
+own client) and through the docker SDK (an engine DOCKER_HOST names otherwise)."""
 
 from __future__ import annotations
 
 import io
+import socket
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,8 @@ from imagekit.build.assemble import (
 )
 from imagekit.build.blobs import BlobStore
 from imagekit.build.engineload import (
+    ARCHIVE_START,
+    EarlyLoad,
     archive_chunks,
     engine_layers,
     load_into_engine,
@@ -83,6 +88,7 @@ def test_a_release_sends_only_its_new_layer(
     assert shared_bottom(ours, held) == 1
     top = second.layers[-1].diff_id.hex
     assert members(second, tag, 1) == [
+        ".",  # ARCHIVE_START
         f"{second.config.digest.hex}.json",
         top,  # tarfile names a directory without its slash
         f"{top}/layer.tar",
@@ -122,3 +128,71 @@ def test_the_whole_archive_lists_each_layer_once(tmp_path: Path) -> None:
 def test_no_image_at_the_tag_shares_nothing(api: EngineApi) -> None:
     assert engine_layers(api, "imagekit-test/engineload:never-made") == ()
     assert shared_bottom([], []) == 0
+
+
+def test_a_load_opened_before_the_image_exists_finishes_with_it(
+    engine: Any, api: EngineApi, engine_tags: Any, tmp_path: Path
+) -> None:
+    tag = engine_tags.name("imagekit-test/engineload:early")
+    first = on_busybox(tmp_path / "1", [file("release", b"one\n")])
+    load_into_engine(first, tag, client=api)
+    early = EarlyLoad(api, tag)  # the request is open, the image not yet made
+    assert early.held == tuple(layer.diff_id for layer in first.layers)
+    second = on_busybox(tmp_path / "2", [file("release", b"two\n")])
+    assert load_into_engine(second, tag, early=early) == str(second.config.digest)
+    assert engine.containers.run(tag, remove=True, network_mode="host") == b"two\n"
+    early.cancel()  # nothing once finished
+    assert engine.images.get(tag).id == str(second.config.digest)
+
+
+def test_a_load_cut_short_leaves_nothing(engine: Any, api: EngineApi, engine_tags: Any) -> None:
+    tag = engine_tags.name("imagekit-test/engineload:cut-short")
+    early = EarlyLoad(api, tag)
+    early.cancel()
+    early.cancel()
+    with pytest.raises(docker.errors.ImageNotFound):
+        engine.images.get(tag)
+    assert api.inspect_image(tag) is None  # the engine (and the client) still answer
+
+
+def test_a_load_opened_for_another_tag_gives_way(
+    engine: Any, api: EngineApi, engine_tags: Any, tmp_path: Path
+) -> None:
+    opened = engine_tags.name("imagekit-test/engineload:opened")
+    wanted = engine_tags.name("imagekit-test/engineload:wanted")
+    early = EarlyLoad(api, opened)
+    image = on_busybox(tmp_path, [file("release", b"other\n")])
+    assert load_into_engine(image, wanted, client=api, early=early) == str(image.config.digest)
+    with pytest.raises(docker.errors.ImageNotFound):
+        engine.images.get(opened)
+    assert engine.containers.run(wanted, remove=True, network_mode="host") == b"other\n"
+
+
+def test_a_load_whose_connection_broke_is_sent_anew(
+    engine: Any, engine_tags: Any, tmp_path: Path
+) -> None:
+    tag = engine_tags.name("imagekit-test/engineload:broken")
+    client = SocketEngine(engine_socket())
+    try:
+        early = EarlyLoad(client, tag)
+        # the engine goes away while the image is made (a restart): the open request dies
+        sock = client._connection.sock
+        assert sock is not None
+        sock.shutdown(socket.SHUT_RDWR)
+        image = on_busybox(tmp_path, [file("release", b"anew\n")])
+        assert not early.finish(image, 0)
+        assert load_into_engine(image, tag, early=early) == str(image.config.digest)
+    finally:
+        client.close()
+    assert engine.containers.run(tag, remove=True, network_mode="host") == b"anew\n"
+
+
+def test_the_archive_starts_with_its_top_directory(tmp_path: Path) -> None:
+    image = on_busybox(tmp_path, [file("release", b"x\n")])
+    tag = "imagekit-test/start:1"
+    chunks = list(archive_chunks(image, tag, 1))
+    assert chunks[0] == ARCHIVE_START
+    assert b"".join(archive_chunks(image, tag, 1, start=False)) == b"".join(chunks[1:])
+    with tarfile.open(fileobj=io.BytesIO(ARCHIVE_START + b"\0" * 1024)) as tar:
+        (top,) = tar.getmembers()
+    assert (top.name, top.isdir(), top.mode, top.mtime, top.uid) == (".", True, 0o755, 0, 0)
