@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from imagekit.build.assemble import Built, BuiltImage
-from imagekit.build.engineload import load_into_engine
+from imagekit.build.engineload import EarlyLoad, load_into_engine
 from imagekit.build.ocilayout import write_oci
 from imagekit.errors import UsageError
 from imagekit.oci.archive_write import write_archive
@@ -84,8 +84,11 @@ def write_output(
     platform: Platform | None = None,
     docker_client: Any = None,
     docker_base_url: str | None = None,
+    early_load: EarlyLoad | None = None,
 ) -> Written:
-    """Write ``built`` to the output ``spec`` names (:func:`parse_output`)."""
+    """Write ``built`` to the output ``spec`` names (:func:`parse_output`); a
+    ``docker-daemon`` output through ``early_load`` (which the caller cancels when this
+    fails before the load)."""
     name = str(spec)
     if spec.transport == "oci":
         entry = write_oci(built, spec.location, spec.reference)
@@ -96,7 +99,7 @@ def write_output(
         write_archive(image, spec.location, tags)
         return Written(name, image.digest)
     image_id = load_into_engine(
-        image, spec.location, client=docker_client, base_url=docker_base_url
+        image, spec.location, client=docker_client, base_url=docker_base_url, early=early_load
     )
     return Written(name, image.digest, image_id)
 
@@ -108,15 +111,28 @@ def write_outputs(
     platform: Platform | None = None,
     docker_client: Any = None,
     docker_base_url: str | None = None,
+    early_load: EarlyLoad | None = None,
 ) -> list[Written]:
-    """Every output, in order."""
-    return [
-        write_output(
-            built,
-            spec,
-            platform=platform,
-            docker_client=docker_client,
-            docker_base_url=docker_base_url,
-        )
-        for spec in outputs
-    ]
+    """Every output, in order; ``early_load`` serves the first ``docker-daemon`` one and is
+    cut short when it did not."""
+    written = []
+    taken = False
+    try:
+        for spec in outputs:
+            early = None
+            if spec.transport == "docker-daemon" and not taken:
+                early, taken = early_load, True
+            written.append(
+                write_output(
+                    built,
+                    spec,
+                    platform=platform,
+                    docker_client=docker_client,
+                    docker_base_url=docker_base_url,
+                    early_load=early,
+                )
+            )
+    finally:
+        if early_load is not None:
+            early_load.cancel()
+    return written

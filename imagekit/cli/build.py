@@ -119,10 +119,12 @@ def deliver(
     config: Config | None = None,
     insecure: bool = False,
     docker_client: Any = None,
+    early_load: Any = None,
 ) -> None:
     """Write ``built`` to every output and push it to every ``--push`` reference, then
     print the result (digest or JSON) on stdout and the layers on stderr. ``docker_client``
-    serves ``docker-daemon:`` outputs (else the engine of ``config``'s DOCKER_HOST does)."""
+    serves ``docker-daemon:`` outputs (else the engine of ``config``'s DOCKER_HOST does);
+    ``early_load`` (an :class:`~imagekit.build.engineload.EarlyLoad`) the first of them."""
     from imagekit.build.outputs import parse_output, write_outputs
     from imagekit.build.summary import summary
     from imagekit.report.sizes import human_size
@@ -134,6 +136,7 @@ def deliver(
         platform=platform,
         docker_client=docker_client,
         docker_base_url=config.docker_host if config is not None else None,
+        early_load=early_load,
     )
     result = summary(built, written)
     if pushes:

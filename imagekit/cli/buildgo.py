@@ -27,18 +27,20 @@ from imagekit.errors import UsageError
 
 
 class Preload:
-    """Imports what the outputs will need (the writers, the pusher, the engine's client)
-    and connects to the engine in a thread, started once the compile runs: a Go build
-    spends most of its time in the compiler with the interpreter idle, and this would be
-    time of a release's own otherwise. A failure here is left for the output itself to
-    meet and report."""
+    """Imports what the outputs will need (the writers, the pusher, the engine's client),
+    connects to the engine and opens the load of the first ``docker-daemon:`` output
+    (:class:`~imagekit.build.engineload.EarlyLoad`) in a thread, started once the compile
+    runs: a Go build spends most of its time in the compiler with the interpreter idle,
+    and this would be time of a release's own otherwise. A failure here is left for the
+    output itself to meet and report."""
 
     def __init__(self, outputs: Sequence[str], pushes: Sequence[str], docker_host: str) -> None:
-        self._engine = any(text.startswith("docker-daemon:") for text in outputs)
+        self._engine_output = next((o for o in outputs if o.startswith("docker-daemon:")), None)
         self._pusher = bool(pushes)
         self._docker_host = docker_host
         self._thread: threading.Thread | None = None
         self.client: Any = None
+        self.early_load: Any = None
 
     def start(self) -> None:
         if self._thread is None:
@@ -51,12 +53,16 @@ class Preload:
                 importlib.import_module(module)
             if self._pusher:
                 importlib.import_module("imagekit.cli.push")
-            if self._engine:
+            if self._engine_output is not None:
+                from imagekit.build.engineload import EarlyLoad
+                from imagekit.build.outputs import parse_output
                 from imagekit.oci.engineapi import SocketEngine, engine_api
 
                 self.client = engine_api(self._docker_host)
                 if isinstance(self.client, SocketEngine):
                     self.client.connect()
+                reference = parse_output(self._engine_output).location
+                self.early_load = EarlyLoad(self.client, reference)
 
     def join(self) -> None:
         if self._thread is not None:
@@ -64,6 +70,8 @@ class Preload:
 
     def close(self) -> None:
         self.join()
+        if self.early_load is not None:
+            self.early_load.cancel()
         if self.client is not None:
             self.client.close()
 
@@ -151,6 +159,7 @@ def run_go(
                     config=config,
                     insecure=options["insecure_registry"],
                     docker_client=preload.client,
+                    early_load=preload.early_load,
                 )
         finally:
             for compile_ in compiles:

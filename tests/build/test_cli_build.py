@@ -4,8 +4,10 @@ summary, outputs, and one-line errors with their exit codes."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -190,3 +192,64 @@ def test_an_engine_output_goes_to_the_engine_docker_host_names(
     last = stderr.strip().splitlines()[-1]
     assert last.startswith("imagekit: error[build]: docker-daemon:imagekit-test/nowhere:1: ")
     assert "cannot reach the docker engine" in last
+
+
+def test_releases_go_into_the_engine(
+    invoke: Callable[..., tuple[int, str, str]],
+    engine: Any,
+    engine_tags: Any,
+    go_cache: Path,
+    tmp_path: Path,
+) -> None:
+    """The script's way (the compile started before click, the load opened while it runs):
+    two releases under one tag, each the engine's image at the tag once the command ends."""
+    module = tmp_path / "svc"
+    shutil.copytree(PROBE, module)
+    tag = engine_tags.name("imagekit-test/cli-release:latest")
+    ids = []
+    for release in ("one", "two"):
+        source = (PROBE / "main.go").read_text()
+        release_line = f'func init() {{ os.Setenv("RELEASE", "{release}") }}\n'
+        (module / "main.go").write_text(f"{source}\n{release_line}")
+        code, stdout, stderr = invoke(
+            [
+                "build",
+                "go",
+                str(module),
+                "--no-git",
+                "--format",
+                "json",
+                "-o",
+                f"docker-daemon:{tag}",
+            ],
+            IMAGEKIT_CACHE_DIR=str(go_cache),
+        )
+        assert code == 0, stderr
+        (written,) = json.loads(stdout)["outputs"]
+        assert written["output"] == f"docker-daemon:{tag}"
+        assert engine.images.get(tag).id == written["image_id"]
+        ids.append(written["image_id"])
+    assert ids[0] != ids[1]
+
+
+def test_a_compile_error_loads_nothing_into_the_engine(
+    invoke: Callable[..., tuple[int, str, str]],
+    engine: Any,
+    engine_tags: Any,
+    tmp_path: Path,
+) -> None:
+    import docker.errors
+
+    module = tmp_path / "broken"
+    module.mkdir()
+    (module / "go.mod").write_text("module example.com/broken\n\ngo 1.19\n")
+    (module / "main.go").write_text("package main\n\nfunc main() { undefined() }\n")
+    tag = engine_tags.name("imagekit-test/cli-broken:latest")
+    code, stdout, stderr = invoke(
+        ["build", "go", str(module), "-o", f"docker-daemon:{tag}"],
+        IMAGEKIT_CACHE_DIR=str(tmp_path / "cache"),
+    )
+    assert code == 4 and "undefined" in stderr and stdout == ""
+    with pytest.raises(docker.errors.ImageNotFound):
+        engine.images.get(tag)
+    assert engine.ping()
