@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import ssl
+import subprocess
 import threading
 import time
 import urllib.request
@@ -344,6 +345,21 @@ def test_several_platforms_give_an_index(
     assert run(engine, tag, []) == "tiny\n"
     with pytest.raises(BuildError, match="busybox"):
         build(module, tmp_path / "s2", go_cache, platforms=(ARM64,))
+
+
+def test_the_collector_setting_leaves_the_binary_as_go_s_defaults_make_it(
+    go_cache: Path, tmp_path: Path
+) -> None:
+    from imagekit.build.gocompile import GOGC, GoBuild, compile_go, go_command, go_env
+
+    target = GoBuild(EXAMPLE, AMD64)
+    ours = compile_go(target, tmp_path / "ours", cache_dir=go_cache, path=os.environ["PATH"])
+    env = go_env(target, go_cache, os.environ["PATH"])
+    assert env["GOGC"] == GOGC != "100"
+    env["GOGC"] = "100"
+    defaults = tmp_path / "defaults"
+    subprocess.run(go_command(target, defaults), cwd=EXAMPLE, env=env, check=True)
+    assert ours.read_bytes() == defaults.read_bytes()
 
 
 def test_a_module_that_needs_the_network_says_to_vendor(go_cache: Path, tmp_path: Path) -> None:
