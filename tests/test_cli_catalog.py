@@ -33,6 +33,25 @@ def test_version() -> None:
     assert "0.1.0" in out
 
 
+def test_the_program_freezes_what_is_left_and_a_caller_keeps_its_collector() -> None:
+    import gc
+
+    frozen = gc.get_freeze_count()
+    assert main(["rules", "--format", "json"]) == 0
+    assert gc.get_freeze_count() == frozen
+    code = (
+        "import gc, sys\n"
+        "from imagekit.cli import main\n"
+        "sys.argv = ['imagekit', 'rules', '--format', 'json']\n"
+        "status = main()\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 0, file=sys.stderr)\n"
+        "sys.exit(status)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0 and json.loads(done.stdout)
+    assert done.stderr.splitlines()[-1] == "True True"
+
+
 def test_rules_table_lists_every_rule() -> None:
     code, out, _ = run("rules")
     assert code == 0

@@ -136,8 +136,8 @@ def run_fast_lint(fast: dict[str, Any], config: Config, *, exiting: bool) -> int
     garbage collector off: a lint run allocates a lot while it imports and leaves almost
     no cyclic garbage (500 files in one call use no more memory without it), so its
     collections are time spent for nothing. ``exiting``: the process ends after this
-    call; everything is then frozen, so the interpreter's last collection has nothing to
-    walk. Otherwise the collector is switched back on."""
+    call (:func:`imagekit.cli.main` then freezes what is left), so the collector stays
+    off; otherwise it is switched back on."""
     import gc
 
     enabled = gc.isenabled()
@@ -145,9 +145,7 @@ def run_fast_lint(fast: dict[str, Any], config: Config, *, exiting: bool) -> int
     try:
         return run_lint(fast.pop("paths"), config=config, **fast)
     finally:
-        if exiting:
-            gc.freeze()
-        elif enabled:
+        if enabled and not exiting:
             gc.enable()
 
 
