@@ -172,6 +172,53 @@ def changed(before: list[tuple[str, int]], after: list[tuple[str, int]]) -> int:
     return sum(size for diff_id, size in after if diff_id not in old)
 
 
+def dangling(client: Any) -> set[str]:
+    return {str(found) for found in client.api.images(filters={"dangling": True}, quiet=True)}
+
+
+def every_image(client: Any) -> set[str]:
+    return {str(found) for found in client.api.images(all=True, quiet=True)}
+
+
+def tagged(client: Any) -> set[str]:
+    """The images under the benchmark's own tags."""
+    import docker
+
+    found = set()
+    for tag in (DOCKER_TAG, BUILDKIT_TAG, IMAGEKIT_TAG):
+        try:
+            found.add(str(client.images.get(tag).id))
+        except docker.errors.ImageNotFound:
+            continue
+    return found
+
+
+def remove_left_behind(client: Any, replaced: set[str], keep: set[str]) -> None:
+    """Remove the untagged images a run leaves: the images its builds replaced under the
+    benchmark's tags (``replaced``, with the step images only they used) and the classic
+    builder's step images of each release. Images in ``keep`` (the engine's images after
+    the warm-up, its cached apt and Go cache steps among them, and whatever was dangling
+    before the run) stay. The engine then holds as many images after a run as before: the
+    classic builder, which searches all of them for a cached step, is not slowed by
+    earlier runs."""
+    import docker
+
+    def remove(found: str, prune: bool) -> None:
+        try:
+            client.images.remove(found, force=False, noprune=not prune)
+        except docker.errors.APIError:  # gone already, or a container uses it: kept
+            keep.add(found)
+
+    for found in replaced & dangling(client):
+        remove(found, prune=True)
+    for _ in range(10):  # a removed step image can leave its parent dangling
+        left = dangling(client) - keep
+        if not left:
+            return
+        for found in left:
+            remove(found, prune=False)
+
+
 def registry_up(address: str) -> bool:
     import urllib.request
 
@@ -211,12 +258,16 @@ def bench_go(client: Any, rounds: int, work: Path, registry: str | None) -> dict
         "SOURCE_DATE_EPOCH": EPOCH,
     }
     layout = work / "layout"
+    dangling_before = dangling(client)
+    replaced = tagged(client)  # what an earlier run left under the benchmark's tags
     print("warming: docker build (apt-get install golang-go, go build std) ...", file=sys.stderr)
     docker_build(client, context)
     if buildkit:
         print("warming: docker build with BuildKit ...", file=sys.stderr)
         buildkit_build(context)
     imagekit_build(context, env, f"docker-daemon:{IMAGEKIT_TAG}")
+    replaced |= tagged(client)
+    keep = (every_image(client) - replaced) | dangling_before
     load_at_start = os.getloadavg()[0]
     # the classic builder looks for a cached step among all the engine's images: measured
     # here, 2.1 s a release with 780 images in the engine against 1.3 s with 10
@@ -261,16 +312,21 @@ def bench_go(client: Any, rounds: int, work: Path, registry: str | None) -> dict
     binary = imagekit_json["layers"][-1]["uncompressed_size"]
     _, scratch = imagekit_build(context, env, base="scratch")
     levels = gzip_levels(layout, f"r{rounds}")
+    docker_image_size = client.images.get(DOCKER_TAG).attrs["Size"]
+    imagekit_image_size = client.images.get(IMAGEKIT_TAG).attrs["Size"]
+    remove_left_behind(client, replaced - tagged(client), keep)
+    images_at_end = len(client.api.images(all=True, quiet=True))
     medians = {name: statistics.median(values) for name, values in times.items()}
     return {
         "rounds": rounds,
         "load": (load_at_start, os.getloadavg()[0]),
         "engine_images": images_at_start,
+        "engine_images_at_end": images_at_end,
         "seconds": medians,
         "times": times,
         "speedup_engine": medians["docker"] / medians["imagekit_engine"],
-        "docker_image_size": client.images.get(DOCKER_TAG).attrs["Size"],
-        "imagekit_image_size_engine": client.images.get(IMAGEKIT_TAG).attrs["Size"],
+        "docker_image_size": docker_image_size,
+        "imagekit_image_size_engine": imagekit_image_size,
         "docker_uncompressed": sum(size for _, size in docker_layers),
         "imagekit_uncompressed": imagekit_json["uncompressed_size"],
         "imagekit_compressed": imagekit_json["size"],
@@ -392,7 +448,10 @@ def render(go: dict[str, Any], roots: dict[str, Any] | None, checks: dict[str, b
             f"  level {level}   {found['bytes'] / MB:7.3f} MB  {found['seconds'] * 1000:6.0f} ms"
         )
     lines.append(f"Load average at the start and the end: {go['load'][0]:.1f}, {go['load'][1]:.1f}")
-    lines.append(f"Images in the engine at the start: {go['engine_images']}")
+    lines.append(
+        f"Images in the engine at the start: {go['engine_images']}"
+        f" (at the end, what the run left removed: {go['engine_images_at_end']})"
+    )
     if roots:
         lines.append("Roots (built twice with SOURCE_DATE_EPOCH=" + EPOCH + "):")
         for name, r in roots.items():
