@@ -28,6 +28,9 @@ scratch`` the image against the binary, and the app layer gzipped at levels 1, 6
 With ``--roots`` (default on) the busybox, debian and runtime roots are each built twice
 with one SOURCE_DATE_EPOCH: their sizes and whether the two digests are one.
 
+At the end the untagged images the run left are removed (the releases it replaced under its
+tags, the classic builder's step images), the cached build steps kept.
+
 Targets: imagekit at most half of docker build's time; uncompressed image at most binary +
 2.5 MB on busybox, binary + 0.3 MB on scratch; debian root at most 80 MB, runtime at most
 25 MB, each reproducible. Exit status: 0 targets met, 1 a target missed, 2 no engine/tool.
