@@ -273,7 +273,7 @@ def bench_go(client: Any, rounds: int, work: Path, registry: str | None) -> dict
     keep = (every_image(client) - replaced) | dangling_before
     load_at_start = os.getloadavg()[0]
     # the classic builder looks for a cached step among all the engine's images: measured
-    # here, 2.1 s a release with 780 images in the engine, 1.3 s with 130-230, 0.8 s with 29
+    # here, 2.1 s a release with 780 images in the engine, 1.3 s with 58-230, 0.8 s with 29
     images_at_start = len(every_image(client))
     docker_layers = layer_sizes(client, DOCKER_TAG)
     imagekit_json: dict[str, Any] = {}
