@@ -175,12 +175,11 @@ def changed(before: list[tuple[str, int]], after: list[tuple[str, int]]) -> int:
     return sum(size for diff_id, size in after if diff_id not in old)
 
 
-def dangling(client: Any) -> set[str]:
-    return {str(found) for found in client.api.images(filters={"dangling": True}, quiet=True)}
-
-
-def every_image(client: Any) -> set[str]:
-    return {str(found) for found in client.api.images(all=True, quiet=True)}
+def image_ids(client: Any, *, dangling: bool = False) -> set[str]:
+    """The IDs of the engine's images: all of them (step images too), or with ``dangling``
+    only those no tag and no other image refers to."""
+    query: dict[str, Any] = {"filters": {"dangling": True}} if dangling else {"all": True}
+    return {str(found) for found in client.api.images(quiet=True, **query)}
 
 
 def tagged(client: Any) -> set[str]:
@@ -212,10 +211,10 @@ def remove_left_behind(client: Any, replaced: set[str], keep: set[str]) -> None:
         except docker.errors.APIError:  # gone already, or a container uses it: kept
             keep.add(found)
 
-    for found in replaced & dangling(client):
+    for found in replaced & image_ids(client, dangling=True):
         remove(found, prune=True)
     for _ in range(10):  # a removed step image can leave its parent dangling
-        left = dangling(client) - keep
+        left = image_ids(client, dangling=True) - keep
         if not left:
             return
         for found in left:
@@ -261,7 +260,7 @@ def bench_go(client: Any, rounds: int, work: Path, registry: str | None) -> dict
         "SOURCE_DATE_EPOCH": EPOCH,
     }
     layout = work / "layout"
-    dangling_before = dangling(client)
+    dangling_before = image_ids(client, dangling=True)
     replaced = tagged(client)  # what an earlier run left under the benchmark's tags
     print("warming: docker build (apt-get install golang-go, go build std) ...", file=sys.stderr)
     docker_build(client, context)
@@ -270,11 +269,11 @@ def bench_go(client: Any, rounds: int, work: Path, registry: str | None) -> dict
         buildkit_build(context)
     imagekit_build(context, env, f"docker-daemon:{IMAGEKIT_TAG}")
     replaced |= tagged(client)
-    keep = (every_image(client) - replaced) | dangling_before
+    keep = (image_ids(client) - replaced) | dangling_before
     load_at_start = os.getloadavg()[0]
     # the classic builder looks for a cached step among all the engine's images: measured
     # here, 2.1 s a release with 780 images in the engine, 1.3 s with 58-230, 0.8 s with 29
-    images_at_start = len(every_image(client))
+    images_at_start = len(image_ids(client))
     docker_layers = layer_sizes(client, DOCKER_TAG)
     imagekit_json: dict[str, Any] = {}
     times: dict[str, list[float]] = {"docker": [], "imagekit_engine": [], "imagekit_oci": []}
@@ -318,7 +317,7 @@ def bench_go(client: Any, rounds: int, work: Path, registry: str | None) -> dict
     docker_image_size = client.images.get(DOCKER_TAG).attrs["Size"]
     imagekit_image_size = client.images.get(IMAGEKIT_TAG).attrs["Size"]
     remove_left_behind(client, replaced - tagged(client), keep)
-    images_at_end = len(every_image(client))
+    images_at_end = len(image_ids(client))
     medians = {name: statistics.median(values) for name, values in times.items()}
     return {
         "rounds": rounds,
